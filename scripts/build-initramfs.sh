@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build a guest initramfs (newc cpio): busybox, arbor's guest helper, the
+# generic /init from samples/arbor, and the files of one job.
+#   build-initramfs.sh demo OUT.cpio
+#   build-initramfs.sh test OUT.cpio   (also writes the host-computed
+#                                       expectations into the image)
+source "$(dirname "$0")/lib.sh"
+
+job=${1:?usage: build-initramfs.sh demo|test OUT.cpio}
+out=${2:?usage: build-initramfs.sh demo|test OUT.cpio}
+SELFTESTS=$ARBOR_ROOT/tools/testing/selftests/arbor
+
+# Guest helper: a static binary, so the initramfs needs no libraries.
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --locked \
+	--target x86_64-unknown-linux-gnu \
+	--manifest-path "$SELFTESTS/guest/Cargo.toml" --target-dir "$BUILD/guest-target"
+helper=$BUILD/guest-target/x86_64-unknown-linux-gnu/release/arbor-guest
+
+root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc/arbor,out}
+cp /bin/busybox "$root/bin/busybox"
+cp "$helper" "$root/bin/arbor-guest"
+cp "$ARBOR_ROOT/samples/arbor/init" "$root/init"
+
+case "$job" in
+demo)
+	mkdir -p "$root/samples"
+	cp "$ARBOR_ROOT/samples/arbor/demo.sh" "$root/etc/arbor/demo.sh"
+	cp "$ARBOR_ROOT/samples/arbor/hello.sh" "$root/samples/hello.sh"
+	echo demo.sh > "$root/etc/arbor/job"
+	;;
+test)
+	"$SELFTESTS/make-test-files.sh" "$root"
+	cp "$SELFTESTS/guest-tests.sh" "$root/etc/arbor/tests.sh"
+	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
+	echo tests.sh > "$root/etc/arbor/job"
+	;;
+*) die "unknown job $job" ;;
+esac
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$out.tmp"
+mv "$out.tmp" "$out"

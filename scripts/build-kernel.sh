@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Unpack Debian's linux-source-6.12 into build/linux, apply arbor's patch
+# series, link security/arbor into the tree, configure (tinyconfig plus the
+# fragment in ./Kconfig) and build the bzImage in build/obj. Each step is
+# skipped when its inputs have not changed, so a rebuild after editing a Rust
+# file in security/arbor only recompiles that object and relinks.
+source "$(dirname "$0")/lib.sh"
+
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+[ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/setup.sh"
+mkdir -p "$BUILD"
+
+# 1. Source tree, keyed by the Debian package version.
+src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+if ! stamp_matches "$BUILD/.source-version" "$src_version"; then
+	log "unpacking linux-source-6.12 $src_version"
+	rm -rf "$KSRC" "$KOBJ" "$BUILD/applied-patches" "$BUILD/.source-version"
+	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
+	tar -C "$tmp" -xf "$TARBALL"
+	mv "$tmp"/linux-source-6.12 "$KSRC"
+	rmdir "$tmp"
+	echo "$src_version" > "$BUILD/.source-version"
+fi
+
+# 2. Patch series: revert the previously applied copy if the series changed.
+patches=("$ARBOR_ROOT"/scripts/patches/*.patch)
+series_hash=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
+if ! stamp_matches "$BUILD/.patches-applied" "$series_hash"; then
+	if [ -d "$BUILD/applied-patches" ]; then
+		log "reverting the previously applied patch series"
+		for p in $(ls -r "$BUILD"/applied-patches/*.patch); do
+			patch -d "$KSRC" -p1 -R -s --no-backup-if-mismatch < "$p"
+		done
+	fi
+	rm -rf "$BUILD/applied-patches" "$BUILD/.patches-applied"
+	mkdir -p "$BUILD/applied-patches"
+	for p in "${patches[@]}"; do
+		log "applying $(basename "$p")"
+		patch -d "$KSRC" -p1 -s --no-backup-if-mismatch --forward < "$p" ||
+			die "$(basename "$p") does not apply to linux-source-6.12 $src_version"
+		cp "$p" "$BUILD/applied-patches/"
+	done
+	echo "$series_hash" > "$BUILD/.patches-applied"
+fi
+
+# 3. arbor's own directory is a link, so edits need no copy step.
+ln -sfn "$ARBOR_ROOT/security/arbor" "$KSRC/security/arbor"
+
+# 4. Configuration.
+config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" | sha256sum | cut -d' ' -f1)
+if ! stamp_matches "$BUILD/.config-hash" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
+	log "configuring: tinyconfig + Kconfig fragment"
+	mkdir -p "$KOBJ"
+	"${KMAKE[@]}" rustavailable >/dev/null || die "Rust toolchain not usable by the kernel (make rustavailable)"
+	"${KMAKE[@]}" tinyconfig >/dev/null
+	KCONFIG_CONFIG="$KOBJ/.config" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" \
+		"$KOBJ/.config" "$ARBOR_ROOT/Kconfig" >/dev/null
+	"${KMAKE[@]}" olddefconfig >/dev/null
+	# merge_config only warns; a fragment line that did not stick is an error.
+	bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qxF -- "$line" "$KOBJ/.config" || { echo "  not set: $line" >&2; bad=1; } ;;
+		"# CONFIG_"*" is not set") grep -q "^${line:2:-11}=" "$KOBJ/.config" && { echo "  still set: $line" >&2; bad=1; } ;;
+		esac
+	done < "$ARBOR_ROOT/Kconfig"
+	[ $bad = 0 ] || die "the Kconfig fragment does not fully apply (dependencies missing?)"
+	echo "$config_hash$series_hash" > "$BUILD/.config-hash"
+fi
+
+# 5. Build.
+log "building bzImage (make LLVM=1 -j$JOBS)"
+if ! "${KMAKE[@]}" ${ARBOR_CLIPPY:+CLIPPY=1} bzImage > "$BUILD/kernel-build.log" 2>&1; then
+	grep -E 'error|Error' "$BUILD/kernel-build.log" | head -60 >&2 || true
+	tail -20 "$BUILD/kernel-build.log" >&2
+	die "kernel build failed; see $BUILD/kernel-build.log"
+fi
+# Diagnostics from arbor's own code (rustc, clippy, objtool, modpost).
+grep -E -A6 '^(warning|error)' "$BUILD/kernel-build.log" | grep -q 'security/arbor' &&
+	grep -E -B2 -A12 '^(warning|error)' "$BUILD/kernel-build.log" >&2 || true
+log "kernel: $BZIMAGE"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the arbor kernel under QEMU (TCG; KVM is not usable on our machines)
+# with an initramfs; the guest powers off when its job is done.
+#   qemu.sh INITRAMFS CONSOLE_LOG [--disk IMG] [--append ARGS] [--timeout S] [--tee]
+source "$(dirname "$0")/lib.sh"
+
+initrd=${1:?usage}; log=${2:?usage}; shift 2
+disk=; append=; timeout_s=240; tee=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--disk) disk=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--tee) tee=1; shift ;;
+	*) die "qemu.sh: unknown option $1" ;;
+	esac
+done
+
+args=(-accel tcg -cpu max -m 512 -smp 1 -nographic -no-reboot
+	-kernel "$BZIMAGE" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 $append")
+[ -n "$disk" ] && args+=(-drive "file=$disk,format=raw,if=virtio")
+
+status=0
+if [ -n "$tee" ]; then
+	timeout "$timeout_s" qemu-system-x86_64 "${args[@]}" < /dev/null 2>&1 | tee "$log" || status=$?
+else
+	timeout "$timeout_s" qemu-system-x86_64 "${args[@]}" < /dev/null > "$log" 2>&1 || status=$?
+fi
+if [ "$status" = 124 ]; then
+	echo "[arbor] guest did not finish within ${timeout_s}s" >&2
+fi
+exit "$status"

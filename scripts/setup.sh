@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything arbor's build and tests need on Debian 12. Idempotent:
+# it checks first and installs only what is missing.
+source "$(dirname "$0")/lib.sh"
+
+APT_PACKAGES=(
+	# kernel build
+	linux-source-6.12 build-essential clang lld llvm libclang-dev flex bison bc
+	libelf-dev libssl-dev cpio xz-utils python3 rsync
+	# guest and host test tools
+	qemu-system-x86 busybox-static fsverity ima-evm-utils e2fsprogs openssl
+	swtpm swtpm-tools
+)
+BINDGEN_VERSION=0.72.1
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing Debian packages: ${missing[*]}"
+	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+command -v rustup >/dev/null || die "rustup not found: install Rust with rustup first (https://rustup.rs)"
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+	log "adding rustup component rust-src"
+	rustup component add rust-src
+fi
+if ! bindgen --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
+	log "installing bindgen-cli $BINDGEN_VERSION"
+	cargo install --locked "bindgen-cli@$BINDGEN_VERSION"
+fi

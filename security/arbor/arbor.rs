@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+//! arbor: a Linux Security Module that identifies files by their fs-verity
+//! digest and keeps an IMA-compatible measurement list.
+//!
+//! Layout: [`kapi`] wraps the C interfaces (the only `unsafe` code);
+//! [`format`] holds the pure formats shared with the host tools; the other
+//! modules are the measurement logic, in safe Rust.
+
+mod digest;
+mod fs;
+mod hooks;
+mod kapi;
+mod log;
+mod measure;
+mod state;
+
+pub mod format;
+
+use kapi::crypto::Shash;
+use kapi::global::Global;
+use kernel::c_str;
+use kernel::prelude::*;
+
+const __LOG_PREFIX: &[u8] = b"arbor\0";
+
+/// arbor's global state, set up at late_initcall time.
+#[pin_data]
+struct Arbor {
+    /// SHA-256: Merkle trees, file digests, the SHA-256 PCR bank.
+    sha256: Shash,
+    /// SHA-1: template digests, the SHA-1 PCR bank.
+    sha1: Shash,
+    #[pin]
+    list: log::MeasurementList,
+}
+
+impl Arbor {
+    fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            sha256: Shash::new(c_str!("sha256"))?,
+            sha1: Shash::new(c_str!("sha1"))?,
+            list <- log::MeasurementList::new(),
+        }? Error)
+    }
+}
+
+/// The state, once `late_init` has run.
+static ARBOR: Global<Arbor> = Global::new();

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Formats and arithmetic shared by the kernel and the host tools.
+//!
+//! Nothing in here depends on the kernel: no `unsafe`, no `bindings::`, no
+//! allocation. The same files are compiled into the LSM (as `arbor::format`)
+//! and into the host crate `arbor-format` (tools/arbor/format), whose cargo
+//! tests and fuzz targets therefore exercise the code that runs in the kernel.
+//! Hashing is injected through [`merkle::Digester`], so the kernel plugs in the
+//! crypto API and the host plugs in a userspace SHA implementation.
+
+pub mod hex;
+pub mod merkle;
+pub mod template;

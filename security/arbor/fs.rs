@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+//! arbor's securityfs files, in /sys/kernel/security/arbor/.
+//!
+//! Documented in Documentation/ABI/testing/securityfs-arbor. Modes and
+//! ownership follow IMA's measurement files: read-only, root and group
+//! readable (0440).
+
+use crate::format::template::{self, put_hex, Sink};
+use crate::kapi::securityfs::{self, Overflow, SeqFile, SeqSource};
+use crate::measure::PCR;
+use crate::ARBOR;
+use kernel::c_str;
+use kernel::prelude::*;
+
+const MODE_READ_ONLY: u16 = 0o440;
+
+/// `binary_runtime_measurements`: the list in IMA's binary layout.
+struct BinaryList;
+
+impl SeqSource for BinaryList {
+    fn exists(index: usize) -> bool {
+        ARBOR.get().is_some_and(|a| index < a.list.len())
+    }
+
+    fn show(index: usize, m: &mut SeqFile) -> Result<(), Overflow> {
+        let Some(e) = ARBOR.get().and_then(|a| a.list.get(index)) else {
+            return Ok(());
+        };
+        let e = e.view();
+        m.put(&e.pcr.to_le_bytes())?;
+        m.put(e.template_digest)?;
+        m.put(&(e.template_name.len() as u32).to_le_bytes())?;
+        m.put(e.template_name)?;
+        m.put(&(e.data.len() as u32).to_le_bytes())?;
+        m.put(e.data)
+    }
+}
+
+/// `ascii_runtime_measurements`: the list as IMA prints it.
+struct AsciiList;
+
+impl SeqSource for AsciiList {
+    fn exists(index: usize) -> bool {
+        BinaryList::exists(index)
+    }
+
+    fn show(index: usize, m: &mut SeqFile) -> Result<(), Overflow> {
+        let Some(e) = ARBOR.get().and_then(|a| a.list.get(index)) else {
+            return Ok(());
+        };
+        match template::render_ascii(m, &e.view()) {
+            Ok(()) => Ok(()),
+            Err(template::RenderError::Sink(o)) => Err(o),
+            // Entries are encoded by arbor itself, so this means a bug;
+            // show the record's position rather than hide it.
+            Err(template::RenderError::Format(_)) => {
+                pr_err!("measurement list entry {} cannot be rendered\n", index);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A file with one line of content.
+trait OneLine: 'static {
+    fn show(m: &mut SeqFile) -> Result<(), Overflow>;
+}
+
+impl<T: OneLine> SeqSource for T {
+    fn exists(index: usize) -> bool {
+        index == 0
+    }
+
+    fn show(_index: usize, m: &mut SeqFile) -> Result<(), Overflow> {
+        <T as OneLine>::show(m)
+    }
+}
+
+/// `runtime_measurements_count`: the number of entries, in decimal.
+struct Count;
+
+impl OneLine for Count {
+    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+        let n = ARBOR.get().map_or(0, |a| a.list.len());
+        put_decimal(m, n as u64)?;
+        m.put(b"\n")
+    }
+}
+
+/// Number of PCR lines in the software PCR files, as a TPM has.
+const NR_PCRS: u32 = 24;
+
+/// `software_pcrs_sha1`, `software_pcrs_sha256`: the value each PCR would
+/// have in a TPM that started from zero and saw only arbor's extensions,
+/// one `PCR-NN: HEX` line per PCR (the format `evmctl ima_measurement
+/// --pcrs` reads).
+struct SoftwarePcrs<const SHA256: bool>;
+
+impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
+    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+        let pcrs = ARBOR.get().map(|a| a.list.pcrs());
+        for i in 0..NR_PCRS {
+            m.put(b"PCR-")?;
+            m.put(&[b'0' + (i / 10) as u8, b'0' + (i % 10) as u8])?;
+            m.put(b": ")?;
+            let zero = [0u8; crate::log::SHA256_SIZE];
+            let value: &[u8] = match (&pcrs, SHA256) {
+                (Some(p), false) if i == PCR => &p.sha1,
+                (Some(p), true) if i == PCR => &p.sha256,
+                (_, false) => zero.get(..20).unwrap_or_default(),
+                (_, true) => &zero,
+            };
+            put_hex(m, value)?;
+            m.put(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+fn put_decimal<S: Sink>(s: &mut S, mut v: u64) -> Result<(), S::Error> {
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        if let Some(b) = buf.get_mut(start) {
+            *b = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || start == 0 {
+            break;
+        }
+    }
+    s.put(buf.get(start..).unwrap_or_default())
+}
+
+/// Creates /sys/kernel/security/arbor/ and its files.
+pub(crate) fn create() -> Result {
+    let dir = securityfs::create_dir(c_str!("arbor"), None)?;
+    securityfs::create_file::<BinaryList>(c_str!("binary_runtime_measurements"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<AsciiList>(c_str!("ascii_runtime_measurements"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<Count>(c_str!("runtime_measurements_count"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<SoftwarePcrs<false>>(c_str!("software_pcrs_sha1"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<SoftwarePcrs<true>>(c_str!("software_pcrs_sha256"), MODE_READ_ONLY, &dir)?;
+    Ok(())
+}

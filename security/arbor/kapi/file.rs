@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Borrowed views of `struct file`, `struct inode` and `struct linux_binprm`.
+
+use crate::format::merkle::{Digest, HashAlgorithm};
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// An open file, borrowed for the duration of a hook.
+///
+/// # Invariants
+///
+/// The wrapped `struct file` is valid and holds a reference for as long as
+/// the borrow lasts.
+#[repr(transparent)]
+pub(crate) struct File(Opaque<bindings::file>);
+
+impl File {
+    /// Borrows a `struct file` handed to a hook.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid file that stays referenced for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::file) -> &'a Self {
+        // SAFETY: `File` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn as_ptr(&self) -> *mut bindings::file {
+        self.0.get()
+    }
+
+    /// The file's inode.
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: a referenced file pins its inode for the file's lifetime.
+        unsafe { Inode::from_raw(bindings::file_inode(self.as_ptr())) }
+    }
+
+    /// Whether the file was opened for writing.
+    pub(crate) fn is_writer(&self) -> bool {
+        // SAFETY: `f_mode` is set at open and not changed while the file is in use.
+        let mode = unsafe { (*self.as_ptr()).f_mode };
+        mode & bindings::FMODE_WRITE != 0
+    }
+
+    /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read
+    /// (0 at end of file).
+    pub(crate) fn read_at(&self, buf: &mut [u8], pos: &mut i64) -> Result<usize> {
+        // SAFETY: `buf` is writable for its length; `pos` is a valid loff_t.
+        let n = unsafe { bindings::kernel_read(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), pos) };
+        if n < 0 {
+            return Err(Error::from_errno(n as i32));
+        }
+        Ok(n as usize)
+    }
+
+    /// The file's path as `d_path` renders it, written into `buf`; falls
+    /// back to the final component's name when the path does not fit or
+    /// cannot be rendered.
+    pub(crate) fn path<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+        let len = buf.len().min(i32::MAX as usize);
+        let base = buf.as_mut_ptr();
+        // SAFETY: `f_path` is valid while the file is; `buf` is writable for `len`.
+        let p = unsafe { bindings::d_path(&(*self.as_ptr()).f_path, base.cast(), len as i32) };
+        if !kernel::error::from_err_ptr(p).is_err() {
+            let start = (p as usize).wrapping_sub(base as usize);
+            if let Some(tail) = buf.get(start..) {
+                let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+                // Re-borrow through `buf` so the lifetime is `'b`.
+                return buf.get(start..start + end).unwrap_or_default();
+            }
+            return &[];
+        }
+        // SAFETY: the dentry of an open file is valid, and its name is
+        // NUL-terminated and stable while we hold the file.
+        let name = unsafe { CStr::from_char_ptr((*(*self.as_ptr()).f_path.dentry).d_name.name.cast()) };
+        let name = name.as_bytes();
+        let n = name.len().min(buf.len());
+        let dst = buf.get_mut(..n).unwrap_or_default();
+        dst.copy_from_slice(name.get(..n).unwrap_or_default());
+        dst
+    }
+}
+
+/// An inode, borrowed from a file or dentry the caller holds.
+///
+/// # Invariants
+///
+/// The wrapped `struct inode` is valid for the borrow's lifetime.
+#[repr(transparent)]
+pub(crate) struct Inode(Opaque<bindings::inode>);
+
+impl Inode {
+    /// Borrows an inode.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid inode that stays alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::inode) -> &'a Self {
+        // SAFETY: `Inode` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    /// The file size (`i_size_read`).
+    pub(crate) fn size(&self) -> i64 {
+        // SAFETY: the inode is valid by the type invariant.
+        unsafe { bindings::i_size_read(self.as_ptr()) }
+    }
+
+    /// The fs-verity file digest, if the file has fs-verity enabled.
+    pub(crate) fn verity_digest(&self) -> Option<(HashAlgorithm, Digest)> {
+        let mut raw = [0u8; bindings::FS_VERITY_MAX_DIGEST_SIZE as usize];
+        let mut alg = 0u8;
+        let mut halg = 0;
+        // SAFETY: the inode is valid; the out-parameters are valid for writes
+        // and `raw` has the size the function requires.
+        let n = unsafe { bindings::fsverity_get_digest(self.as_ptr(), raw.as_mut_ptr(), &mut alg, &mut halg) };
+        let n = usize::try_from(n).ok().filter(|&n| n > 0)?;
+        let alg = HashAlgorithm::from_id(alg)?;
+        Some((alg, Digest::from_slice(raw.get(..n)?)?))
+    }
+}
+
+/// The state of an exec in progress.
+///
+/// # Invariants
+///
+/// The wrapped `struct linux_binprm` is valid for the borrow's lifetime.
+#[repr(transparent)]
+pub(crate) struct Binprm(Opaque<bindings::linux_binprm>);
+
+impl Binprm {
+    /// Borrows a `struct linux_binprm` handed to a hook.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be valid for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::linux_binprm) -> &'a Self {
+        // SAFETY: `Binprm` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The file being executed (the interpreter, on a script's second pass).
+    pub(crate) fn file(&self) -> &File {
+        // SAFETY: during `bprm_check_security` the binprm holds a reference
+        // to its open file.
+        unsafe { File::from_raw((*self.0.get()).file) }
+    }
+}
+
+/// Yields the CPU if a reschedule is due, for long loops in process context.
+pub(crate) fn cond_resched() {
+    // SAFETY: called from process context only (the hooks that hash files).
+    unsafe { bindings::cond_resched() };
+}
+
+/// Whether the current task has been sent a fatal signal.
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: `get_current()` is always valid in process context.
+    unsafe { bindings::fatal_signal_pending(bindings::get_current()) }
+}

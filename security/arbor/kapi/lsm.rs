@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Registration with the LSM framework, the hook entry points and the
+//! per-inode security blob.
+//!
+//! arbor is built in, so it registers the way C LSMs do: a `struct lsm_info`
+//! in the `.lsm_info.init` section, whose init function (in `.init.text`,
+//! because it calls the `__init` `security_add_hooks()`) installs the hook
+//! list. The framework calls it from `security_init()` only if arbor is in
+//! `CONFIG_LSM` or `lsm=`; otherwise nothing of arbor runs, including the
+//! late initcall below, which checks [`ACTIVE`].
+//!
+//! Each `extern "C"` hook converts its raw arguments into the safe wrappers
+//! of [`super::file`] and calls the matching function in [`crate::hooks`].
+
+use super::file::{Binprm, File, Inode};
+use crate::state::InodeState;
+use core::cell::UnsafeCell;
+use core::ffi::c_int;
+use core::ptr::{addr_of_mut, null_mut};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::bindings;
+
+/// A static the C side reads and writes during boot.
+///
+/// # Invariants
+///
+/// Rust code accesses the contents only during the single-threaded LSM init
+/// or, read-only, after it.
+#[repr(transparent)]
+struct CStatic<T>(UnsafeCell<T>);
+
+// SAFETY: by the type invariant, all writes happen before any concurrent
+// reader exists (the LSM framework initialises LSMs on the boot CPU before
+// SMP bring-up and before any hook can run).
+unsafe impl<T> Sync for CStatic<T> {}
+
+impl<T> CStatic<T> {
+    const fn new(v: T) -> Self {
+        Self(UnsafeCell::new(v))
+    }
+
+    fn get(&self) -> *mut T {
+        self.0.get()
+    }
+}
+
+/// Whether the LSM framework initialised arbor (it is in the LSM list).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+const _: () = assert!(core::mem::align_of::<InodeState>() <= core::mem::size_of::<usize>());
+
+/// Blob space arbor asks for; the framework replaces each size with the
+/// offset of arbor's part in the shared blob.
+static BLOB_SIZES: CStatic<bindings::lsm_blob_sizes> = CStatic::new(bindings::lsm_blob_sizes {
+    lbs_inode: core::mem::size_of::<InodeState>() as c_int,
+    // SAFETY: all-zero (no space) is valid for the other blob sizes.
+    ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+});
+
+static LSM_ID: CStatic<bindings::lsm_id> = CStatic::new(bindings::lsm_id {
+    name: c"arbor".as_ptr().cast(),
+    id: bindings::LSM_ID_ARBOR as u64,
+});
+
+const NR_HOOKS: usize = 4;
+
+// SAFETY: all-zero is a valid (empty) hook list; it is filled in at init.
+static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> = CStatic::new(unsafe { core::mem::zeroed() });
+
+#[used]
+#[link_section = ".lsm_info.init"]
+static LSM_INFO: CStatic<bindings::lsm_info> = CStatic::new(bindings::lsm_info {
+    name: c"arbor".as_ptr().cast(),
+    order: bindings::lsm_order_LSM_ORDER_MUTABLE,
+    flags: 0,
+    enabled: null_mut(),
+    init: Some(arbor_init),
+    blobs: BLOB_SIZES.0.get(),
+});
+
+/// One entry of the hook list: the static-call slots for `$hook` and
+/// arbor's function for it.
+macro_rules! hook {
+    ($hook:ident, $f:expr) => {
+        bindings::security_hook_list {
+            // SAFETY: only the address of the framework's table is taken.
+            scalls: unsafe { addr_of_mut!(bindings::static_calls_table.$hook) }.cast(),
+            hook: bindings::security_list_options { $hook: Some($f) },
+            lsmid: core::ptr::null(),
+        }
+    };
+}
+
+#[link_section = ".init.text"]
+unsafe extern "C" fn arbor_init() -> c_int {
+    let hooks = [
+        hook!(bprm_check_security, bprm_check_security),
+        hook!(file_post_open, file_post_open),
+        hook!(file_release, file_release),
+        hook!(inode_post_setattr, inode_post_setattr),
+    ];
+    // SAFETY: LSM init runs once, on the boot CPU, before any hook can be
+    // called: nothing else accesses `HOOKS` yet. `security_add_hooks` keeps
+    // pointers into `HOOKS` and `LSM_ID`, which are static.
+    unsafe {
+        HOOKS.get().write(hooks);
+        bindings::security_add_hooks(HOOKS.get().cast(), NR_HOOKS as c_int, LSM_ID.get());
+    }
+    ACTIVE.store(true, Ordering::Release);
+    crate::hooks::registered();
+    0
+}
+
+// arbor's securityfs files and crypto transforms are set up at late_initcall
+// time, after securityfs and the hash algorithms have registered (which
+// happens long after LSM init). The entry uses the PREL32 initcall format
+// that x86_64 uses (CONFIG_HAVE_ARCH_PREL32_RELOCATIONS).
+core::arch::global_asm!(
+    ".pushsection .initcall7.init, \"a\"",
+    ".balign 4",
+    ".long {init} - .",
+    ".popsection",
+    init = sym arbor_late_init,
+);
+
+extern "C" fn arbor_late_init() -> c_int {
+    if !ACTIVE.load(Ordering::Acquire) {
+        // Left out by CONFIG_LSM or lsm=: no files, no state.
+        return 0;
+    }
+    match crate::hooks::late_init() {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// arbor's part of an inode's security blob.
+pub(crate) fn inode_state(inode: &Inode) -> Option<&InodeState> {
+    // SAFETY: `i_security` is set when the inode is allocated and freed
+    // only after it (after an RCU grace period).
+    let blob = unsafe { (*inode.as_ptr()).i_security };
+    if blob.is_null() {
+        return None;
+    }
+    // SAFETY: the framework wrote arbor's offset into `lbs_inode` during
+    // init, before any inode could reach a hook, and never changes it.
+    let offset = unsafe { (*BLOB_SIZES.get()).lbs_inode };
+    let offset = usize::try_from(offset).ok()?;
+    // SAFETY: the blob is allocated with room for every LSM's part, ours at
+    // `offset` with the size and alignment of `InodeState` (asserted above;
+    // the framework aligns offsets to pointer size). It is zero-filled at
+    // allocation, and all-zero is a valid `InodeState` (atomics). It lives
+    // as long as the inode, which outlives the borrow of `inode`.
+    Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<InodeState>() })
+}
+
+unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
+    // SAFETY: the framework passes a valid binprm for the call.
+    let bprm = unsafe { Binprm::from_raw(bprm) };
+    crate::hooks::bprm_check(bprm).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+unsafe extern "C" fn file_post_open(file: *mut bindings::file, _mask: c_int) -> c_int {
+    // SAFETY: the framework passes the file it has just opened.
+    let file = unsafe { File::from_raw(file) };
+    crate::hooks::file_opened(file).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+unsafe extern "C" fn file_release(file: *mut bindings::file) {
+    // SAFETY: the framework passes the file being released, still valid.
+    crate::hooks::file_released(unsafe { File::from_raw(file) });
+}
+
+unsafe extern "C" fn inode_post_setattr(_idmap: *mut bindings::mnt_idmap, dentry: *mut bindings::dentry, ia_valid: c_int) {
+    if ia_valid as u32 & bindings::ATTR_SIZE == 0 {
+        return;
+    }
+    // SAFETY: the dentry is valid for the call; a positive dentry (one that
+    // was just changed) has a valid inode.
+    let inode = unsafe { (*dentry).d_inode };
+    if !inode.is_null() {
+        // SAFETY: checked non-null above, valid for the call.
+        crate::hooks::inode_resized(unsafe { Inode::from_raw(inode) });
+    }
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Read-only securityfs files served through `seq_file`.
+//!
+//! A file's content is a sequence of records described by a [`SeqSource`]:
+//! `seq_file` asks for record `pos`, and the source renders it. Records are
+//! addressed by index, so a reader that returns for the next chunk resumes
+//! at the record where it stopped; each record is rendered whole in one
+//! `show` call, so a reader never sees part of one.
+
+use crate::format::template::Sink;
+use core::ffi::{c_int, c_void};
+use core::marker::PhantomData;
+use kernel::bindings;
+use kernel::error::from_err_ptr;
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::types::Opaque;
+
+/// The `seq_file` a record is being rendered into.
+///
+/// # Invariants
+///
+/// The wrapped `struct seq_file` is valid for the borrow's lifetime.
+#[repr(transparent)]
+pub(crate) struct SeqFile(Opaque<bindings::seq_file>);
+
+impl SeqFile {
+    /// # Safety
+    ///
+    /// `ptr` must be a valid seq_file for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::seq_file) -> &'a mut Self {
+        // SAFETY: transparent wrapper; validity is the caller's promise.
+        unsafe { &mut *ptr.cast() }
+    }
+}
+
+/// The record did not fit in the `seq_file` buffer; `seq_file` retries it
+/// whole with a larger buffer.
+#[derive(Debug)]
+pub(crate) struct Overflow;
+
+impl Sink for SeqFile {
+    type Error = Overflow;
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
+        // SAFETY: a valid seq_file by the type invariant; `bytes` is readable.
+        let ret = unsafe { bindings::seq_write(self.0.get(), bytes.as_ptr().cast(), bytes.len()) };
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(Overflow)
+        }
+    }
+}
+
+/// The records of a securityfs file.
+pub(crate) trait SeqSource: 'static {
+    /// Whether record `index` exists.
+    fn exists(index: usize) -> bool;
+    /// Renders record `index`.
+    fn show(index: usize, m: &mut SeqFile) -> Result<(), Overflow>;
+}
+
+/// The C tables for a [`SeqSource`].
+struct Adapter<S>(PhantomData<S>);
+
+impl<S: SeqSource> Adapter<S> {
+    const SEQ_OPS: bindings::seq_operations = bindings::seq_operations {
+        start: Some(Self::start),
+        stop: Some(Self::stop),
+        next: Some(Self::next),
+        show: Some(Self::show),
+    };
+
+    const FILE_OPS: bindings::file_operations = bindings::file_operations {
+        open: Some(Self::open),
+        read: Some(bindings::seq_read),
+        llseek: Some(bindings::seq_lseek),
+        release: Some(bindings::seq_release),
+        // SAFETY: all-zero is valid for the remaining fields (null
+        // function pointers, no flags).
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    const fn file_ops() -> &'static bindings::file_operations {
+        &Self::FILE_OPS
+    }
+
+    /// The position cookie: index + 1, so that record 0 is not NULL.
+    fn token(pos: i64) -> *mut c_void {
+        match usize::try_from(pos) {
+            Ok(i) if S::exists(i) => i.wrapping_add(1) as *mut c_void,
+            _ => core::ptr::null_mut(),
+        }
+    }
+
+    unsafe extern "C" fn open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        // SAFETY: `file` is being opened; the ops table is 'static.
+        unsafe { bindings::seq_open(file, &Self::SEQ_OPS) }
+    }
+
+    unsafe extern "C" fn start(_m: *mut bindings::seq_file, pos: *mut i64) -> *mut c_void {
+        // SAFETY: seq_file passes a valid position pointer.
+        Self::token(unsafe { *pos })
+    }
+
+    unsafe extern "C" fn next(_m: *mut bindings::seq_file, _v: *mut c_void, pos: *mut i64) -> *mut c_void {
+        // SAFETY: seq_file passes a valid position pointer.
+        let p = unsafe { &mut *pos };
+        *p = p.saturating_add(1);
+        Self::token(*p)
+    }
+
+    unsafe extern "C" fn stop(_m: *mut bindings::seq_file, _v: *mut c_void) {}
+
+    unsafe extern "C" fn show(m: *mut bindings::seq_file, v: *mut c_void) -> c_int {
+        let index = (v as usize).wrapping_sub(1);
+        // SAFETY: seq_file passes its own valid seq_file.
+        let m = unsafe { SeqFile::from_raw(m) };
+        // On overflow seq_file notices the full buffer and retries the
+        // record with a larger one; the return value does not matter.
+        let _ = S::show(index, m);
+        0
+    }
+}
+
+/// A securityfs directory or file. arbor's nodes live as long as the kernel,
+/// so this type never removes anything.
+///
+/// # Invariants
+///
+/// `0` is a valid dentry returned by securityfs.
+pub(crate) struct Node(*mut bindings::dentry);
+
+/// Creates the directory `name` (under `/sys/kernel/security/`, or `parent`).
+pub(crate) fn create_dir(name: &CStr, parent: Option<&Node>) -> Result<Node> {
+    let parent = parent.map_or(core::ptr::null_mut(), |p| p.0);
+    // SAFETY: `name` is NUL-terminated; `parent` is null or a valid dentry.
+    let d = from_err_ptr(unsafe { bindings::securityfs_create_dir(name.as_char_ptr(), parent) })?;
+    // INVARIANT: securityfs returned a valid dentry.
+    Ok(Node(d))
+}
+
+/// Creates the read-only file `name` in `parent` with permission bits
+/// `mode`, its content rendered by `S`.
+pub(crate) fn create_file<S: SeqSource>(name: &CStr, mode: u16, parent: &Node) -> Result<Node> {
+    // SAFETY: `name` is NUL-terminated; `parent` is a valid dentry; the
+    // file operations are 'static.
+    let d = from_err_ptr(unsafe {
+        bindings::securityfs_create_file(
+            name.as_char_ptr(),
+            bindings::S_IFREG as u16 | mode,
+            parent.0,
+            core::ptr::null_mut(),
+            Adapter::<S>::file_ops(),
+        )
+    })?;
+    // INVARIANT: securityfs returned a valid dentry.
+    Ok(Node(d))
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The measurement list: append-only, in IMA's format, with software PCRs.
+//!
+//! Entries are allocated once and never freed or changed, so a reader can
+//! hold `&'static Entry` without a lock. The index of entries is a vector
+//! behind a mutex that readers take only to look up one entry, never while
+//! rendering it. Appends are serialised by a second mutex that also covers
+//! the PCR extension, so the list can run ahead of the PCR value but never
+//! behind it, and entries appear in the order their PCR extensions happen.
+
+use crate::format::merkle::Digester;
+use crate::format::template::{self, Field, Template, TEMPLATE_DIGEST_SIZE};
+use crate::kapi::crypto::Shash;
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+/// Size of a SHA-256 digest.
+pub(crate) const SHA256_SIZE: usize = 32;
+
+/// One record of the measurement list.
+///
+/// # Invariants
+///
+/// `data` is template data whose fields match `template`, and
+/// `template_digest` is SHA-1 over `data`.
+pub(crate) struct Entry {
+    pcr: u32,
+    template: Template,
+    template_digest: [u8; TEMPLATE_DIGEST_SIZE],
+    data: KVec<u8>,
+}
+
+impl Entry {
+    /// Encodes a record of `template` with `fields` for `pcr`.
+    pub(crate) fn new(pcr: u32, template: Template, fields: &[Field<'_>], sha1: &Shash) -> Result<KBox<Self>> {
+        let len = template::template_data_len(fields).ok_or(EINVAL)?;
+        let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
+        let mut template_digest = [0u8; TEMPLATE_DIGEST_SIZE];
+        let mut d = sha1.desc()?;
+        d.init()?;
+        d.update(&data)?;
+        d.finish(&mut template_digest)?;
+        // INVARIANT: `data` was encoded from `fields` of `template`, and the
+        // digest is SHA-1 over it.
+        Ok(KBox::new(Self { pcr, template, template_digest, data }, GFP_KERNEL)?)
+    }
+
+    /// The entry as the shared format code sees it.
+    pub(crate) fn view(&self) -> template::Entry<'_> {
+        template::Entry {
+            pcr: self.pcr,
+            template_digest: &self.template_digest,
+            template_name: self.template.name().as_bytes(),
+            data: &self.data,
+        }
+    }
+}
+
+/// Running values of arbor's PCR in each bank, as a TPM would hold them had
+/// it started from zero and seen only arbor's extensions.
+pub(crate) struct SoftwarePcrs {
+    /// SHA-1 bank: extended with each entry's SHA-1 template digest.
+    pub(crate) sha1: [u8; TEMPLATE_DIGEST_SIZE],
+    /// SHA-256 bank: extended with SHA-256 over each entry's template data.
+    pub(crate) sha256: [u8; SHA256_SIZE],
+}
+
+/// The measurement list.
+#[pin_data]
+pub(crate) struct MeasurementList {
+    /// Index of all entries, in order.
+    #[pin]
+    entries: Mutex<KVVec<&'static Entry>>,
+    /// Serialises appends and PCR extensions.
+    #[pin]
+    pcrs: Mutex<SoftwarePcrs>,
+}
+
+/// Extends `pcr` with `digest`: `pcr = H(pcr || digest)`.
+fn extend(h: &Shash, pcr: &mut [u8], digest: &[u8]) -> Result {
+    let mut d = h.desc()?;
+    d.init()?;
+    d.update(pcr)?;
+    d.update(digest)?;
+    d.finish(pcr)
+}
+
+impl MeasurementList {
+    /// An empty list.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            entries <- new_mutex!(KVVec::new(), "arbor_list_entries"),
+            pcrs <- new_mutex!(SoftwarePcrs { sha1: [0; TEMPLATE_DIGEST_SIZE], sha256: [0; SHA256_SIZE] }, "arbor_list_pcrs"),
+        })
+    }
+
+    /// Appends `entry` and extends the PCRs, unless `still_wanted` (called
+    /// under the append lock) says another thread already recorded it.
+    /// Returns whether the entry was appended.
+    pub(crate) fn append(
+        &self,
+        entry: KBox<Entry>,
+        sha1: &Shash,
+        sha256: &Shash,
+        still_wanted: impl FnOnce() -> bool,
+    ) -> Result<bool> {
+        // SHA-256 bank digest of the entry, computed outside the locks.
+        let mut bank256 = [0u8; SHA256_SIZE];
+        let mut d = sha256.desc()?;
+        d.init()?;
+        d.update(&entry.data)?;
+        d.finish(&mut bank256)?;
+
+        let mut pcrs = self.pcrs.lock();
+        if !still_wanted() {
+            return Ok(false);
+        }
+        // Make room first: after this point nothing can fail, so the list
+        // and the PCR values never disagree.
+        self.entries.lock().reserve(1, GFP_KERNEL)?;
+        let mut next = SoftwarePcrs { sha1: pcrs.sha1, sha256: pcrs.sha256 };
+        extend(sha1, &mut next.sha1, &entry.template_digest)?;
+        extend(sha256, &mut next.sha256, &bank256)?;
+        let entry: &'static Entry = KBox::leak(entry);
+        // Cannot fail: capacity was reserved above and only appends (under
+        // `pcrs`) use it.
+        self.entries.lock().push(entry, GFP_KERNEL)?;
+        *pcrs = next;
+        Ok(true)
+    }
+
+    /// Entry `index`, if the list has that many.
+    pub(crate) fn get(&self, index: usize) -> Option<&'static Entry> {
+        self.entries.lock().get(index).copied()
+    }
+
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.lock().len()
+    }
+
+    /// The software PCR values now.
+    pub(crate) fn pcrs(&self) -> SoftwarePcrs {
+        let p = self.pcrs.lock();
+        SoftwarePcrs { sha1: p.sha1, sha256: p.sha256 }
+    }
+}

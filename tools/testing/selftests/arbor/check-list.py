@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Check a measurement list copied out of an arbor guest, independently of
+arbor's own code: parse the binary list as IMA defines it, recompute every
+template digest, render each record as IMA's ASCII list does and compare
+with the guest's ascii_runtime_measurements, and replay the SHA-1 and
+SHA-256 PCR banks against the guest's software_pcrs_* files.
+
+Prints one "ok - ..." / "not ok - ..." line per check; exits 1 on failure.
+"""
+import hashlib
+import struct
+import sys
+
+
+def records(blob):
+    off = 0
+    while off < len(blob):
+        pcr, digest, name_len = struct.unpack_from("<I20sI", blob, off)
+        off += 28
+        name = blob[off:off + name_len]
+        off += name_len
+        (data_len,) = struct.unpack_from("<I", blob, off)
+        off += 4
+        data = blob[off:off + data_len]
+        if len(data) != data_len:
+            raise ValueError("truncated record")
+        off += data_len
+        fields = []
+        p = 0
+        while p < len(data):
+            (flen,) = struct.unpack_from("<I", data, p)
+            fields.append(data[p + 4:p + 4 + flen])
+            p += 4 + flen
+        yield pcr, digest, name.decode(), data, fields
+
+
+def render(pcr, digest, name, fields):
+    kinds = {"ima-ngv2": ["d", "n"], "ima-ng": ["d", "n"], "ima-sigv2": ["d", "n", "x"], "ima-sig": ["d", "n", "x"]}[name]
+    out = ["%2d" % pcr, digest.hex(), name]
+    for kind, f in zip(kinds, fields):
+        if kind == "d":
+            prefix, raw = f.split(b"\0", 1)
+            out.append(prefix.decode() + raw.hex())
+        elif kind == "n":
+            out.append(f.rstrip(b"\0").decode(errors="surrogateescape"))
+        else:
+            out.append(f.hex())
+    return " ".join(out)
+
+
+def read_pcrs(path, index):
+    for line in open(path):
+        if line.startswith("PCR-%02d:" % index):
+            return bytes.fromhex(line.split(":", 1)[1].strip())
+    raise ValueError("no PCR-%02d in %s" % (index, path))
+
+
+def main(outdir, pcr_index):
+    failures = 0
+
+    def check(name, cond, why=""):
+        nonlocal failures
+        print(("ok - %s" % name) if cond else ("not ok - %s: %s" % (name, why)))
+        failures += 0 if cond else 1
+
+    blob = open(outdir + "/binary_runtime_measurements", "rb").read()
+    recs = list(records(blob))
+    bad = [i for i, (_, d, _, data, _) in enumerate(recs) if hashlib.sha1(data).digest() != d]
+    check("host: every template digest is SHA-1 over its template data", not bad, "records %s" % bad[:5])
+    check("host: every record names PCR %d" % pcr_index, all(r[0] == pcr_index for r in recs))
+
+    ascii_lines = open(outdir + "/ascii_runtime_measurements").read().splitlines()
+    rendered = [render(p, d, n, f) for p, d, n, _, f in recs]
+    first = next((i for i, (a, b) in enumerate(zip(ascii_lines, rendered)) if a != b), None)
+    check("host: ASCII list equals the binary list rendered independently",
+          len(ascii_lines) == len(rendered) and first is None,
+          "line %s: %r != %r" % (first, ascii_lines[first] if first is not None else None,
+                                 rendered[first] if first is not None else None))
+
+    for bank, h, size in (("sha1", hashlib.sha1, 20), ("sha256", hashlib.sha256, 32)):
+        value = bytes(size)
+        for _, d, _, data, _ in recs:
+            value = h(value + (d if bank == "sha1" else h(data).digest())).digest()
+        reported = read_pcrs("%s/software_pcrs_%s" % (outdir, bank), pcr_index)
+        check("host: %s replay equals arbor's software PCR" % bank, value == reported,
+              "%s != %s" % (value.hex(), reported.hex()))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], int(sys.argv[2])))

@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-2.0
+# arbor's in-guest tests (busybox sh). Each check prints "ok - NAME" or
+# "not ok - NAME: WHY"; the host counts them. Expected digests come from
+# the host (make-test-files.sh ran `fsverity digest` on the same files).
+
+sec=/sys/kernel/security
+A=$sec/arbor
+T=/arbor-tests
+ENOEXEC=8
+
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1: $2"; }
+expect_eq() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "got '$2', want '$3'"; fi
+}
+# Lines of the ASCII list that name PATH (the path is the 5th field).
+entries_for() { awk -v p="$1" '$5 == p' "$A/ascii_runtime_measurements"; }
+
+# --- registration and securityfs ---
+case ",$(cat $sec/lsm)," in
+*,arbor,*) ok "arbor is listed in $sec/lsm" ;;
+*) notok "arbor is listed in $sec/lsm" "$(cat $sec/lsm)" ;;
+esac
+for f in ascii_runtime_measurements binary_runtime_measurements runtime_measurements_count \
+	software_pcrs_sha1 software_pcrs_sha256; do
+	expect_eq "$f is mode 0440, owned by root" "$(stat -c '%a %u %g' "$A/$f" 2>&1)" "440 0 0"
+done
+if echo x 2>/dev/null > "$A/runtime_measurements_count"; then
+	notok "securityfs files refuse writes" "write succeeded"
+else
+	ok "securityfs files refuse writes"
+fi
+
+# --- digests of files of awkward sizes ---
+while read -r name want; do
+	f=$T/data/$name
+	got=$(arbor-guest exec "$f")
+	expect_eq "exec $name reaches the kernel and fails with ENOEXEC" "$got" "exec-errno $ENOEXEC"
+	lines=$(entries_for "$f")
+	expect_eq "$name: one entry" "$(echo "$lines" | grep -c .)" 1
+	expect_eq "$name: template ima-ngv2, PCR 11" "$(echo "$lines" | awk '{print $1, $3}')" "11 ima-ngv2"
+	expect_eq "$name: digest equals fsverity digest" "$(echo "$lines" | awk '{print $4}')" "verity:sha256:$want"
+done < $T/expected
+
+# --- one entry per file version ---
+arbor-guest exec $T/data/size-1 > /dev/null
+arbor-guest exec $T/data/size-1 > /dev/null
+expect_eq "exec of an unchanged file adds no entry" "$(entries_for $T/data/size-1 | grep -c .)" 1
+
+m=/tmp/mutable
+cp $T/data/mutable $m
+chmod 755 $m
+arbor-guest exec $m > /dev/null
+arbor-guest exec $m > /dev/null
+expect_eq "tmpfs file: two execs, one entry" "$(entries_for $m | grep -c .)" 1
+want0=$(awk '$1 == "mutable" {print $2}' $T/expected-mutable)
+want1=$(awk '$1 == "mutable+X" {print $2}' $T/expected-mutable)
+expect_eq "tmpfs file: digest equals fsverity digest" "$(entries_for $m | awk '{print $4}')" "verity:sha256:$want0"
+printf X >> $m
+arbor-guest exec $m > /dev/null
+arbor-guest exec $m > /dev/null
+expect_eq "modified file: exactly one new entry" "$(entries_for $m | grep -c .)" 2
+expect_eq "modified file: new entry has the new digest" "$(entries_for $m | tail -n 1 | awk '{print $4}')" "verity:sha256:$want1"
+cp $T/data/mutable $m
+arbor-guest exec $m > /dev/null
+expect_eq "file restored to earlier content is measured again" "$(entries_for $m | grep -c .)" 3
+expect_eq "restored file: entry has the original digest" "$(entries_for $m | tail -n 1 | awk '{print $4}')" "verity:sha256:$want0"
+
+# --- scripts: the script and its interpreter are both measured ---
+printf '#!/bin/busybox true\n' > /tmp/script.sh
+chmod 755 /tmp/script.sh
+arbor-guest exec /tmp/script.sh
+expect_eq "#! script: exec succeeds" "$?" 0
+expect_eq "#! script: the script is measured" "$(entries_for /tmp/script.sh | grep -c .)" 1
+expect_eq "#! script: the interpreter is measured" "$(entries_for /bin/busybox | grep -c .)" 1
+
+# --- list consistency under concurrent appends ---
+# Writers exec new files while a reader copies the binary list; every copy
+# must consist of whole records with valid template digests.
+i=0
+while [ $i -lt 40 ]; do
+	printf '\0%s' "$i" > /tmp/c$i
+	chmod 755 /tmp/c$i
+	i=$((i + 1))
+done
+( i=0; while [ $i -lt 40 ]; do arbor-guest exec /tmp/c$i > /dev/null; i=$((i + 1)); done ) &
+writer=$!
+bad=0
+reads=0
+while kill -0 $writer 2>/dev/null || [ $reads -lt 3 ]; do
+	cat $A/binary_runtime_measurements > /tmp/snap
+	arbor-guest check-list /tmp/snap > /tmp/check || { bad=1; cat /tmp/check; }
+	reads=$((reads + 1))
+done
+wait $writer
+expect_eq "concurrent reads see only whole, valid records ($reads reads)" "$bad" 0
+
+# --- the count node and both lists agree ---
+cat $A/binary_runtime_measurements > /out/binary_runtime_measurements
+cat $A/ascii_runtime_measurements > /out/ascii_runtime_measurements
+cat $A/runtime_measurements_count > /out/runtime_measurements_count
+cat $A/software_pcrs_sha1 > /out/software_pcrs_sha1
+cat $A/software_pcrs_sha256 > /out/software_pcrs_sha256
+n=$(cat /out/runtime_measurements_count)
+expect_eq "count node equals ASCII lines" "$(grep -c . /out/ascii_runtime_measurements)" "$n"
+expect_eq "count node equals binary records" "$(arbor-guest check-list /out/binary_runtime_measurements)" "records $n"

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Guest-side helper for arbor's tests. busybox cannot do these things
+//! exactly: its shells run a file that fails with ENOEXEC as a script.
+//!
+//! Usage:
+//!   arbor-guest exec PATH [ARG...]   execve(PATH); on failure print
+//!                                    `exec-errno N` and exit 126
+//!   arbor-guest check-list FILE      parse a binary measurement list and
+//!                                    check every template digest; print
+//!                                    `records N`, or the first bad record
+//!                                    and exit 1
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::process::exit;
+
+fn cstring(s: &std::ffi::OsStr) -> CString {
+    CString::new(s.as_bytes()).unwrap_or_else(|_| {
+        eprintln!("arbor-guest: argument contains a NUL byte");
+        exit(2)
+    })
+}
+
+fn exec(args: &[std::ffi::OsString]) -> ! {
+    let Some(path) = args.first() else {
+        eprintln!("usage: arbor-guest exec PATH [ARG...]");
+        exit(2)
+    };
+    let path = cstring(path);
+    let argv: Vec<CString> = args.iter().map(|a| cstring(a)).collect();
+    let mut argp: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argp.push(std::ptr::null());
+    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+    // SAFETY: path, argv and envp are NUL-terminated and outlive the call.
+    unsafe { libc::execve(path.as_ptr(), argp.as_ptr(), envp.as_ptr()) };
+    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    println!("exec-errno {errno}");
+    exit(126)
+}
+
+fn check_list(args: &[std::ffi::OsString]) -> ! {
+    use sha1::Digest as _;
+    let Some(path) = args.first() else {
+        eprintln!("usage: arbor-guest check-list FILE");
+        exit(2)
+    };
+    let buf = std::fs::read(path).unwrap_or_else(|e| {
+        println!("cannot read {}: {e}", path.to_string_lossy());
+        exit(1)
+    });
+    let mut off = 0;
+    let mut n = 0;
+    while off < buf.len() {
+        let (entry, used) = match arbor_format::template::parse_entry(&buf[off..]) {
+            Ok(x) => x,
+            Err(e) => {
+                println!("record {n} at offset {off}: {e:?}");
+                exit(1)
+            }
+        };
+        let digest: [u8; 20] = sha1::Sha1::digest(entry.data).into();
+        if &digest != entry.template_digest && entry.template_digest != &[0u8; 20] {
+            println!("record {n} at offset {off}: template digest mismatch");
+            exit(1)
+        }
+        off += used;
+        n += 1;
+    }
+    println!("records {n}");
+    exit(0)
+}
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match args.first().and_then(|a| a.to_str()) {
+        Some("exec") => exec(&args[1..]),
+        Some("check-list") => check_list(&args[1..]),
+        _ => {
+            eprintln!("usage: arbor-guest exec PATH [ARG...] | check-list FILE");
+            exit(2)
+        }
+    }
+}
