@@ -4,7 +4,8 @@
 # generic /init from samples/arbor, and the files of one job.
 #   build-initramfs.sh demo OUT.cpio
 #   build-initramfs.sh test OUT.cpio   (also writes the host-computed
-#                                       expectations into the image)
+#                                       expectations into the image, and
+#                                       build/verity-ext4.img)
 source "$(dirname "$0")/lib.sh"
 
 job=${1:?usage: build-initramfs.sh demo|test OUT.cpio}
@@ -32,7 +33,7 @@ demo)
 	echo demo.sh > "$root/etc/arbor/job"
 	;;
 test)
-	"$SELFTESTS/make-test-files.sh" "$root"
+	"$SELFTESTS/make-test-files.sh" "$root" "$BUILD/verity-ext4.img"
 	cp "$SELFTESTS/guest-tests.sh" "$root/etc/arbor/tests.sh"
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
 	echo tests.sh > "$root/etc/arbor/job"

@@ -71,7 +71,7 @@ fi
 
 # 5. Build.
 log "building bzImage (make LLVM=1 -j$JOBS)"
-if ! "${KMAKE[@]}" ${ARBOR_CLIPPY:+CLIPPY=1} bzImage > "$BUILD/kernel-build.log" 2>&1; then
+if ! "${KMAKE[@]}" CLIPPY=1 bzImage > "$BUILD/kernel-build.log" 2>&1; then
 	grep -E 'error|Error' "$BUILD/kernel-build.log" | head -60 >&2 || true
 	tail -20 "$BUILD/kernel-build.log" >&2
 	die "kernel build failed; see $BUILD/kernel-build.log"

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the arbor kernel under QEMU (TCG; KVM is not usable on our machines)
 # with an initramfs; the guest powers off when its job is done.
-#   qemu.sh INITRAMFS CONSOLE_LOG [--disk IMG] [--append ARGS] [--timeout S] [--tee]
+#   qemu.sh INITRAMFS CONSOLE_LOG [--disk IMG]... [--append ARGS] [--timeout S] [--tee]
+# Disks appear in the guest as /dev/vda, /dev/vdb, ... in the order given.
 source "$(dirname "$0")/lib.sh"
 
 initrd=${1:?usage}; log=${2:?usage}; shift 2
-disk=; append=; timeout_s=240; tee=
+disks=(); append=; timeout_s=240; tee=
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--disk) disk=$2; shift 2 ;;
+	--disk) disks+=("$2"); shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--tee) tee=1; shift ;;
@@ -20,7 +21,7 @@ done
 args=(-accel tcg -cpu max -m 512 -smp 1 -nographic -no-reboot
 	-kernel "$BZIMAGE" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 $append")
-[ -n "$disk" ] && args+=(-drive "file=$disk,format=raw,if=virtio")
+for d in "${disks[@]}"; do args+=(-drive "file=$d,format=raw,if=virtio"); done
 
 status=0
 if [ -n "$tee" ]; then

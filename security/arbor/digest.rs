@@ -37,14 +37,17 @@ pub(crate) fn file_digest(file: &File, sha256: &Shash) -> Result<(HashAlgorithm,
     let mut tree = TreeBuilder::new(params, &mut scratch);
     let mut pos: i64 = 0;
     while tree.data_size() < size {
-        let want = usize::try_from(size - tree.data_size()).unwrap_or(usize::MAX).min(READ_CHUNK);
+        let want = usize::try_from(size - tree.data_size())
+            .unwrap_or(usize::MAX)
+            .min(READ_CHUNK);
         let chunk = buf.get_mut(..want).ok_or(EINVAL)?;
         let n = file.read_at(chunk, &mut pos)?;
         if n == 0 {
             // The file shrank while it was read.
             return Err(EAGAIN);
         }
-        tree.update(&mut d, chunk.get(..n).ok_or(EINVAL)?).map_err(merkle_error)?;
+        tree.update(&mut d, chunk.get(..n).ok_or(EINVAL)?)
+            .map_err(merkle_error)?;
         if file::fatal_signal_pending() {
             return Err(EINTR);
         }

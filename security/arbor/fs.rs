@@ -136,10 +136,26 @@ fn put_decimal<S: Sink>(s: &mut S, mut v: u64) -> Result<(), S::Error> {
 /// Creates /sys/kernel/security/arbor/ and its files.
 pub(crate) fn create() -> Result {
     let dir = securityfs::create_dir(c_str!("arbor"), None)?;
-    securityfs::create_file::<BinaryList>(c_str!("binary_runtime_measurements"), MODE_READ_ONLY, &dir)?;
-    securityfs::create_file::<AsciiList>(c_str!("ascii_runtime_measurements"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<BinaryList>(
+        c_str!("binary_runtime_measurements"),
+        MODE_READ_ONLY,
+        &dir,
+    )?;
+    securityfs::create_file::<AsciiList>(
+        c_str!("ascii_runtime_measurements"),
+        MODE_READ_ONLY,
+        &dir,
+    )?;
     securityfs::create_file::<Count>(c_str!("runtime_measurements_count"), MODE_READ_ONLY, &dir)?;
-    securityfs::create_file::<SoftwarePcrs<false>>(c_str!("software_pcrs_sha1"), MODE_READ_ONLY, &dir)?;
-    securityfs::create_file::<SoftwarePcrs<true>>(c_str!("software_pcrs_sha256"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<SoftwarePcrs<false>>(
+        c_str!("software_pcrs_sha1"),
+        MODE_READ_ONLY,
+        &dir,
+    )?;
+    securityfs::create_file::<SoftwarePcrs<true>>(
+        c_str!("software_pcrs_sha256"),
+        MODE_READ_ONLY,
+        &dir,
+    )?;
     Ok(())
 }

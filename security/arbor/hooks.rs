@@ -19,10 +19,14 @@ pub(crate) fn registered() {
 /// Sets up the crypto transforms, the list and the securityfs files.
 pub(crate) fn late_init() -> Result {
     let arbor = KBox::pin_init(Arbor::new(), GFP_KERNEL).inspect_err(|e| {
-        pr_err!("cannot set up the measurement list (error {})\n", e.to_errno());
+        pr_err!(
+            "cannot set up the measurement list (error {})\n",
+            e.to_errno()
+        );
     })?;
     ARBOR.set(arbor)?;
-    fs::create().inspect_err(|e| pr_err!("cannot create securityfs files (error {})\n", e.to_errno()))
+    fs::create()
+        .inspect_err(|e| pr_err!("cannot create securityfs files (error {})\n", e.to_errno()))
 }
 
 static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);

@@ -34,7 +34,12 @@ pub(crate) struct Entry {
 
 impl Entry {
     /// Encodes a record of `template` with `fields` for `pcr`.
-    pub(crate) fn new(pcr: u32, template: Template, fields: &[Field<'_>], sha1: &Shash) -> Result<KBox<Self>> {
+    pub(crate) fn new(
+        pcr: u32,
+        template: Template,
+        fields: &[Field<'_>],
+        sha1: &Shash,
+    ) -> Result<KBox<Self>> {
         let len = template::template_data_len(fields).ok_or(EINVAL)?;
         let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
         template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
@@ -45,7 +50,15 @@ impl Entry {
         d.finish(&mut template_digest)?;
         // INVARIANT: `data` was encoded from `fields` of `template`, and the
         // digest is SHA-1 over it.
-        Ok(KBox::new(Self { pcr, template, template_digest, data }, GFP_KERNEL)?)
+        Ok(KBox::new(
+            Self {
+                pcr,
+                template,
+                template_digest,
+                data,
+            },
+            GFP_KERNEL,
+        )?)
     }
 
     /// The entry as the shared format code sees it.
@@ -121,7 +134,10 @@ impl MeasurementList {
         // Make room first: after this point nothing can fail, so the list
         // and the PCR values never disagree.
         self.entries.lock().reserve(1, GFP_KERNEL)?;
-        let mut next = SoftwarePcrs { sha1: pcrs.sha1, sha256: pcrs.sha256 };
+        let mut next = SoftwarePcrs {
+            sha1: pcrs.sha1,
+            sha256: pcrs.sha256,
+        };
         extend(sha1, &mut next.sha1, &entry.template_digest)?;
         extend(sha256, &mut next.sha256, &bank256)?;
         let entry: &'static Entry = KBox::leak(entry);
@@ -145,6 +161,9 @@ impl MeasurementList {
     /// The software PCR values now.
     pub(crate) fn pcrs(&self) -> SoftwarePcrs {
         let p = self.pcrs.lock();
-        SoftwarePcrs { sha1: p.sha1, sha256: p.sha256 }
+        SoftwarePcrs {
+            sha1: p.sha1,
+            sha256: p.sha256,
+        }
     }
 }

@@ -59,26 +59,36 @@ pub(crate) fn measure(arbor: &Arbor, file: &File, hook: Hook) -> Result {
                 BStr(path),
                 e.to_errno()
             );
-            (HashAlgorithm::Sha256, Digest::zero(HashAlgorithm::Sha256), false)
+            (
+                HashAlgorithm::Sha256,
+                Digest::zero(HashAlgorithm::Sha256),
+                false,
+            )
         }
     };
 
     let fields = [
-        Field::DigestNgV2 { kind: DigestType::Verity, alg: alg.name(), digest: digest.as_bytes() },
+        Field::DigestNgV2 {
+            kind: DigestType::Verity,
+            alg: alg.name(),
+            digest: digest.as_bytes(),
+        },
         Field::NameNg(path),
     ];
     let entry = Entry::new(PCR, Template::ImaNgV2, &fields, &arbor.sha1)?;
-    arbor.list.append(entry, &arbor.sha1, &arbor.sha256, || match state {
-        // Another task may have measured this version while we hashed.
-        Some(s) if s.is_measured(version) => false,
-        Some(s) => {
-            if measured {
-                s.set_measured(version);
+    arbor
+        .list
+        .append(entry, &arbor.sha1, &arbor.sha256, || match state {
+            // Another task may have measured this version while we hashed.
+            Some(s) if s.is_measured(version) => false,
+            Some(s) => {
+                if measured {
+                    s.set_measured(version);
+                }
+                true
             }
-            true
-        }
-        None => true,
-    })?;
+            None => true,
+        })?;
     Ok(())
 }
 

@@ -19,7 +19,9 @@ impl fmt::Display for Hex<'_> {
                 pair[1] = DIGITS[usize::from(b & 0xf)];
             }
             // Only ASCII hex digits were written, so this cannot fail.
-            f.write_str(core::str::from_utf8(buf.get(..n).unwrap_or_default()).map_err(|_| fmt::Error)?)?;
+            f.write_str(
+                core::str::from_utf8(buf.get(..n).unwrap_or_default()).map_err(|_| fmt::Error)?,
+            )?;
         }
         Ok(())
     }

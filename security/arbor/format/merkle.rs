@@ -139,7 +139,9 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Hash(e) => write!(f, "hash function failed: {e:?}"),
-            Self::BadBlockSize => f.write_str("block size must be a power of two from 1024 to 65536"),
+            Self::BadBlockSize => {
+                f.write_str("block size must be a power of two from 1024 to 65536")
+            }
             Self::SaltTooLong => f.write_str("salt is longer than 32 bytes"),
             Self::TooLarge => f.write_str("more data than the Merkle tree scratch space allows"),
         }
@@ -164,7 +166,12 @@ impl Params {
     /// What `fsverity digest` uses by default: SHA-256, 4 KiB blocks, no salt.
     pub const fn fsverity_default() -> Self {
         // INVARIANT: 12 is in range and the salt is empty.
-        Self { alg: HashAlgorithm::Sha256, log_block_size: 12, salt: [0; MAX_SALT_SIZE], salt_size: 0 }
+        Self {
+            alg: HashAlgorithm::Sha256,
+            log_block_size: 12,
+            salt: [0; MAX_SALT_SIZE],
+            salt_size: 0,
+        }
     }
 
     /// Parameters for `alg`, `2^log_block_size`-byte blocks and `salt`.
@@ -173,9 +180,16 @@ impl Params {
             return Err(Error::BadBlockSize);
         }
         let mut buf = [0; MAX_SALT_SIZE];
-        buf.get_mut(..salt.len()).ok_or(Error::SaltTooLong)?.copy_from_slice(salt);
+        buf.get_mut(..salt.len())
+            .ok_or(Error::SaltTooLong)?
+            .copy_from_slice(salt);
         // INVARIANT: both were checked above; salt.len() <= 32 fits in u8.
-        Ok(Self { alg, log_block_size, salt: buf, salt_size: salt.len() as u8 })
+        Ok(Self {
+            alg,
+            log_block_size,
+            salt: buf,
+            salt_size: salt.len() as u8,
+        })
     }
 
     /// The hash algorithm.
@@ -195,7 +209,9 @@ impl Params {
 
     /// The salt (possibly empty).
     pub fn salt(&self) -> &[u8] {
-        self.salt.get(..usize::from(self.salt_size)).unwrap_or_default()
+        self.salt
+            .get(..usize::from(self.salt_size))
+            .unwrap_or_default()
     }
 
     /// How many hashes fit in one tree block.
@@ -223,7 +239,12 @@ impl Params {
     }
 
     /// Hashes `salt || block...` with the salt padded as fs-verity pads it.
-    fn hash_salted<D: Digester>(&self, d: &mut D, parts: &[&[u8]], out: &mut [u8]) -> Result<(), D::Error> {
+    fn hash_salted<D: Digester>(
+        &self,
+        d: &mut D,
+        parts: &[&[u8]],
+        out: &mut [u8],
+    ) -> Result<(), D::Error> {
         d.init()?;
         self.update_salt(d)?;
         for part in parts {
@@ -267,13 +288,19 @@ impl Digest {
     /// An all-zero digest of `alg`'s size.
     pub const fn zero(alg: HashAlgorithm) -> Self {
         // INVARIANT: digest sizes are at most MAX_DIGEST_SIZE.
-        Self { bytes: [0; MAX_DIGEST_SIZE], len: alg.digest_size() as u8 }
+        Self {
+            bytes: [0; MAX_DIGEST_SIZE],
+            len: alg.digest_size() as u8,
+        }
     }
 
     /// Copies `bytes` into a digest; `None` if it is longer than
     /// [`MAX_DIGEST_SIZE`].
     pub fn from_slice(bytes: &[u8]) -> Option<Self> {
-        let mut d = Self { bytes: [0; MAX_DIGEST_SIZE], len: 0 };
+        let mut d = Self {
+            bytes: [0; MAX_DIGEST_SIZE],
+            len: 0,
+        };
         d.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
         // INVARIANT: the copy above succeeded, so len <= MAX_DIGEST_SIZE.
         d.len = bytes.len() as u8;
@@ -286,7 +313,9 @@ impl Digest {
     }
 
     fn as_mut_bytes(&mut self) -> &mut [u8] {
-        self.bytes.get_mut(..usize::from(self.len)).unwrap_or_default()
+        self.bytes
+            .get_mut(..usize::from(self.len))
+            .unwrap_or_default()
     }
 }
 
@@ -323,7 +352,14 @@ impl<'a> TreeBuilder<'a> {
     pub fn new(params: Params, scratch: &'a mut [u8]) -> Self {
         let usable = (scratch.len() / params.block_size()).min(MAX_LEVELS) * params.block_size();
         let levels = scratch.get_mut(..usable).unwrap_or_default();
-        Self { params, levels, fill: [0; MAX_LEVELS], flushed: [false; MAX_LEVELS], block_fill: 0, data_size: 0 }
+        Self {
+            params,
+            levels,
+            fill: [0; MAX_LEVELS],
+            flushed: [false; MAX_LEVELS],
+            block_fill: 0,
+            data_size: 0,
+        }
     }
 
     /// Number of data bytes fed so far.
@@ -337,11 +373,16 @@ impl<'a> TreeBuilder<'a> {
 
     fn level_block(&mut self, level: usize) -> Option<&mut [u8]> {
         let bs = self.params.block_size();
-        self.levels.get_mut(level.checked_mul(bs)?..level.checked_add(1)?.checked_mul(bs)?)
+        self.levels
+            .get_mut(level.checked_mul(bs)?..level.checked_add(1)?.checked_mul(bs)?)
     }
 
     /// Feeds the next piece of file data.
-    pub fn update<D: Digester>(&mut self, d: &mut D, mut data: &[u8]) -> Result<(), Error<D::Error>> {
+    pub fn update<D: Digester>(
+        &mut self,
+        d: &mut D,
+        mut data: &[u8],
+    ) -> Result<(), Error<D::Error>> {
         let bs = self.params.block_size();
         while !data.is_empty() {
             if self.block_fill == 0 {
@@ -372,7 +413,12 @@ impl<'a> TreeBuilder<'a> {
 
     /// Appends `hash` to `level`, first passing the level's block up if it
     /// is full (which may cascade upwards).
-    fn push_hash<D: Digester>(&mut self, d: &mut D, mut level: usize, mut hash: Digest) -> Result<(), Error<D::Error>> {
+    fn push_hash<D: Digester>(
+        &mut self,
+        d: &mut D,
+        mut level: usize,
+        mut hash: Digest,
+    ) -> Result<(), Error<D::Error>> {
         let ds = self.params.alg.digest_size();
         loop {
             if level >= self.nlevels() {
@@ -389,7 +435,10 @@ impl<'a> TreeBuilder<'a> {
             }
             let start = if full { 0 } else { fill };
             let block = self.level_block(level).ok_or(Error::TooLarge)?;
-            block.get_mut(start..start + ds).ok_or(Error::TooLarge)?.copy_from_slice(hash.as_bytes());
+            block
+                .get_mut(start..start + ds)
+                .ok_or(Error::TooLarge)?
+                .copy_from_slice(hash.as_bytes());
             if let Some(f) = self.fill.get_mut(level) {
                 *f = start + ds;
             }
@@ -402,7 +451,12 @@ impl<'a> TreeBuilder<'a> {
     }
 
     /// Zero-pads `level`'s block, hashes it into `out` and empties the level.
-    fn hash_level<D: Digester>(&mut self, d: &mut D, level: usize, out: &mut Digest) -> Result<(), Error<D::Error>> {
+    fn hash_level<D: Digester>(
+        &mut self,
+        d: &mut D,
+        level: usize,
+        out: &mut Digest,
+    ) -> Result<(), Error<D::Error>> {
         let fill = self.fill.get(level).copied().ok_or(Error::TooLarge)?;
         let params = self.params;
         let block = self.level_block(level).ok_or(Error::TooLarge)?;
@@ -465,7 +519,12 @@ pub fn descriptor(params: &Params, data_size: u64, root: &Digest) -> [u8; DESCRI
 
 /// The fs-verity file digest: the hash of the descriptor of a file of
 /// `data_size` bytes whose Merkle root is `root`.
-pub fn file_digest<D: Digester>(d: &mut D, params: &Params, data_size: u64, root: &Digest) -> Result<Digest, D::Error> {
+pub fn file_digest<D: Digester>(
+    d: &mut D,
+    params: &Params,
+    data_size: u64,
+    root: &Digest,
+) -> Result<Digest, D::Error> {
     let desc = descriptor(params, data_size, root);
     let mut out = Digest::zero(params.alg);
     d.init()?;
@@ -477,7 +536,11 @@ pub fn file_digest<D: Digester>(d: &mut D, params: &Params, data_size: u64, root
 /// The fs-verity built-in signature's signed message for a file digest:
 /// `"FSVerity" || le16 algorithm || le16 digest size || digest`, the
 /// `struct fsverity_formatted_digest` that `fsverity sign` signs.
-pub fn formatted_digest(alg: HashAlgorithm, digest: &Digest, out: &mut [u8; 12 + MAX_DIGEST_SIZE]) -> usize {
+pub fn formatted_digest(
+    alg: HashAlgorithm,
+    digest: &Digest,
+    out: &mut [u8; 12 + MAX_DIGEST_SIZE],
+) -> usize {
     let d = digest.as_bytes();
     out[..8].copy_from_slice(b"FSVerity");
     out[8..10].copy_from_slice(&u16::from(alg.id()).to_le_bytes());

@@ -63,9 +63,15 @@ impl Template {
 
     /// The template named `name`, if it is one of these.
     pub fn from_name(name: &[u8]) -> Option<Self> {
-        [Self::ImaNg, Self::ImaNgV2, Self::ImaSig, Self::ImaSigV2, Self::ImaBuf]
-            .into_iter()
-            .find(|t| t.name().as_bytes() == name)
+        [
+            Self::ImaNg,
+            Self::ImaNgV2,
+            Self::ImaSig,
+            Self::ImaSigV2,
+            Self::ImaBuf,
+        ]
+        .into_iter()
+        .find(|t| t.name().as_bytes() == name)
     }
 
     /// The template's fields, in order.
@@ -143,7 +149,9 @@ impl Field<'_> {
     pub fn len(&self) -> usize {
         match self {
             Self::DigestNg { alg, digest } => alg.len() + 2 + digest.len(),
-            Self::DigestNgV2 { kind, alg, digest } => kind.name().len() + 1 + alg.len() + 2 + digest.len(),
+            Self::DigestNgV2 { kind, alg, digest } => {
+                kind.name().len() + 1 + alg.len() + 2 + digest.len()
+            }
             Self::NameNg(name) => name.len() + 1,
             Self::Raw(bytes) => bytes.len(),
         }
@@ -155,7 +163,11 @@ impl Field<'_> {
     }
 
     fn encode(&self, w: &mut Writer<'_>) -> Result<(), Error> {
-        w.put(&u32::try_from(self.len()).map_err(|_| Error::NoSpace)?.to_le_bytes())?;
+        w.put(
+            &u32::try_from(self.len())
+                .map_err(|_| Error::NoSpace)?
+                .to_le_bytes(),
+        )?;
         match self {
             Self::DigestNg { alg, digest } => {
                 w.put(alg.as_bytes())?;
@@ -195,7 +207,10 @@ struct Writer<'a> {
 impl Writer<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let end = self.pos.checked_add(bytes.len()).ok_or(Error::NoSpace)?;
-        self.out.get_mut(self.pos..end).ok_or(Error::NoSpace)?.copy_from_slice(bytes);
+        self.out
+            .get_mut(self.pos..end)
+            .ok_or(Error::NoSpace)?
+            .copy_from_slice(bytes);
         self.pos = end;
         Ok(())
     }
@@ -203,7 +218,9 @@ impl Writer<'_> {
 
 /// Size of the template data that [`encode_template_data`] writes.
 pub fn template_data_len(fields: &[Field<'_>]) -> Option<usize> {
-    fields.iter().try_fold(0usize, |acc, f| acc.checked_add(4)?.checked_add(f.len()))
+    fields
+        .iter()
+        .try_fold(0usize, |acc, f| acc.checked_add(4)?.checked_add(f.len()))
 }
 
 /// Writes the template data for `fields` (each `u32 len | bytes`) into
@@ -258,7 +275,10 @@ pub const MAX_TEMPLATE_DATA: u32 = 64 << 20;
 pub fn parse_entry(buf: &[u8]) -> Result<(Entry<'_>, usize), Error> {
     let mut r = Reader { buf };
     let pcr = r.u32()?;
-    let template_digest = r.take(TEMPLATE_DIGEST_SIZE)?.try_into().map_err(|_| Error::Truncated)?;
+    let template_digest = r
+        .take(TEMPLATE_DIGEST_SIZE)?
+        .try_into()
+        .map_err(|_| Error::Truncated)?;
     let name_len = r.u32()?;
     if name_len == 0 || name_len as usize > MAX_TEMPLATE_NAME {
         return Err(Error::BadLength);
@@ -270,7 +290,15 @@ pub fn parse_entry(buf: &[u8]) -> Result<(Entry<'_>, usize), Error> {
     }
     let data = r.take(data_len as usize)?;
     let used = buf.len() - r.buf.len();
-    Ok((Entry { pcr, template_digest, template_name, data }, used))
+    Ok((
+        Entry {
+            pcr,
+            template_digest,
+            template_name,
+            data,
+        },
+        used,
+    ))
 }
 
 /// Iterates over the fields of template data: each item is one field's bytes.
@@ -280,7 +308,9 @@ pub struct Fields<'a> {
 
 /// The fields of template data `data`.
 pub fn fields(data: &[u8]) -> Fields<'_> {
-    Fields { r: Reader { buf: data } }
+    Fields {
+        r: Reader { buf: data },
+    }
 }
 
 impl<'a> Iterator for Fields<'a> {
@@ -350,7 +380,8 @@ pub enum RenderError<E> {
 /// PCR as `%2d`, digests as `<prefix><hex>`, strings as they are, other
 /// fields in hex; an empty field still gets its separating space.
 pub fn render_ascii<S: Sink>(sink: &mut S, entry: &Entry<'_>) -> Result<(), RenderError<S::Error>> {
-    let template = Template::from_name(entry.template_name).ok_or(RenderError::Format(Error::BadField))?;
+    let template =
+        Template::from_name(entry.template_name).ok_or(RenderError::Format(Error::BadField))?;
     // Validate the whole entry first so that a malformed one writes nothing.
     let mut count = 0;
     for (kind, field) in template.fields().iter().zip(fields(entry.data)) {
@@ -383,7 +414,8 @@ pub fn render_ascii<S: Sink>(sink: &mut S, entry: &Entry<'_>) -> Result<(), Rend
             }
             FieldKind::NameNg => {
                 let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-                s.put(field.get(..end).unwrap_or_default()).map_err(RenderError::Sink)?;
+                s.put(field.get(..end).unwrap_or_default())
+                    .map_err(RenderError::Sink)?;
             }
             FieldKind::Sig | FieldKind::Buf => put_hex(s, field).map_err(RenderError::Sink)?,
         }

@@ -49,7 +49,9 @@ impl Shash {
     pub(crate) fn desc(&self) -> Result<ShashDesc<'_>> {
         // SAFETY: `tfm` is valid by the type invariant.
         let ctx = unsafe { bindings::crypto_shash_descsize(self.tfm.as_ptr()) } as usize;
-        let size = core::mem::size_of::<bindings::shash_desc>().checked_add(ctx).ok_or(ENOMEM)?;
+        let size = core::mem::size_of::<bindings::shash_desc>()
+            .checked_add(ctx)
+            .ok_or(ENOMEM)?;
         // kmalloc memory is aligned to ARCH_KMALLOC_MINALIGN, which satisfies
         // the alignment `struct shash_desc` and its context require.
         let mut buf = KVec::<u8>::from_elem(0, size, GFP_KERNEL)?;
@@ -58,7 +60,11 @@ impl Shash {
         // suitably aligned; `tfm` outlives the desc (it borrows `self`).
         unsafe { (*desc).tfm = self.tfm.as_ptr() };
         // INVARIANT: `buf` holds a `shash_desc` bound to `self.tfm`.
-        Ok(ShashDesc { buf, digest_size: self.digest_size(), _tfm: self })
+        Ok(ShashDesc {
+            buf,
+            digest_size: self.digest_size(),
+            _tfm: self,
+        })
     }
 }
 
@@ -99,7 +105,9 @@ impl Digester for ShashDesc<'_> {
         // The length argument is 32 bits wide.
         for chunk in data.chunks(1 << 30) {
             // SAFETY: a valid desc; `chunk` is readable for its length.
-            to_result(unsafe { bindings::crypto_shash_update(self.as_ptr(), chunk.as_ptr(), chunk.len() as u32) })?;
+            to_result(unsafe {
+                bindings::crypto_shash_update(self.as_ptr(), chunk.as_ptr(), chunk.len() as u32)
+            })?;
         }
         Ok(())
     }

@@ -47,7 +47,9 @@ impl File {
     /// (0 at end of file).
     pub(crate) fn read_at(&self, buf: &mut [u8], pos: &mut i64) -> Result<usize> {
         // SAFETY: `buf` is writable for its length; `pos` is a valid loff_t.
-        let n = unsafe { bindings::kernel_read(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), pos) };
+        let n = unsafe {
+            bindings::kernel_read(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), pos)
+        };
         if n < 0 {
             return Err(Error::from_errno(n as i32));
         }
@@ -62,7 +64,7 @@ impl File {
         let base = buf.as_mut_ptr();
         // SAFETY: `f_path` is valid while the file is; `buf` is writable for `len`.
         let p = unsafe { bindings::d_path(&(*self.as_ptr()).f_path, base.cast(), len as i32) };
-        if !kernel::error::from_err_ptr(p).is_err() {
+        if kernel::error::from_err_ptr(p).is_ok() {
             let start = (p as usize).wrapping_sub(base as usize);
             if let Some(tail) = buf.get(start..) {
                 let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
@@ -73,7 +75,8 @@ impl File {
         }
         // SAFETY: the dentry of an open file is valid, and its name is
         // NUL-terminated and stable while we hold the file.
-        let name = unsafe { CStr::from_char_ptr((*(*self.as_ptr()).f_path.dentry).d_name.name.cast()) };
+        let name =
+            unsafe { CStr::from_char_ptr((*(*self.as_ptr()).f_path.dentry).d_name.name.cast()) };
         let name = name.as_bytes();
         let n = name.len().min(buf.len());
         let dst = buf.get_mut(..n).unwrap_or_default();
@@ -118,7 +121,9 @@ impl Inode {
         let mut halg = 0;
         // SAFETY: the inode is valid; the out-parameters are valid for writes
         // and `raw` has the size the function requires.
-        let n = unsafe { bindings::fsverity_get_digest(self.as_ptr(), raw.as_mut_ptr(), &mut alg, &mut halg) };
+        let n = unsafe {
+            bindings::fsverity_get_digest(self.as_ptr(), raw.as_mut_ptr(), &mut alg, &mut halg)
+        };
         let n = usize::try_from(n).ok().filter(|&n| n > 0)?;
         let alg = HashAlgorithm::from_id(alg)?;
         Some((alg, Digest::from_slice(raw.get(..n)?)?))

@@ -27,7 +27,9 @@ impl<T> Global<T> {
     /// An empty global.
     pub(crate) const fn new() -> Self {
         // INVARIANT: null.
-        Self { ptr: AtomicPtr::new(ptr::null_mut()) }
+        Self {
+            ptr: AtomicPtr::new(ptr::null_mut()),
+        }
     }
 
     /// Publishes `value` for good. Fails with `EBUSY` if already set.
@@ -35,7 +37,10 @@ impl<T> Global<T> {
         // SAFETY: the box is leaked below and never moved or freed, which is
         // what pinning requires.
         let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(value) });
-        match self.ptr.compare_exchange(ptr::null_mut(), raw, Ordering::Release, Ordering::Relaxed) {
+        match self
+            .ptr
+            .compare_exchange(ptr::null_mut(), raw, Ordering::Release, Ordering::Relaxed)
+        {
             // INVARIANT: null to a leaked pinned box, once.
             Ok(_) => Ok(()),
             Err(_) => {

@@ -64,8 +64,10 @@ static LSM_ID: CStatic<bindings::lsm_id> = CStatic::new(bindings::lsm_id {
 
 const NR_HOOKS: usize = 4;
 
-// SAFETY: all-zero is a valid (empty) hook list; it is filled in at init.
-static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> = CStatic::new(unsafe { core::mem::zeroed() });
+/// arbor's hook list, filled in by `arbor_init`.
+static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> =
+    // SAFETY: all-zero is a valid (empty) hook list.
+    CStatic::new(unsafe { core::mem::zeroed() });
 
 #[used]
 #[link_section = ".lsm_info.init"]
@@ -91,6 +93,12 @@ macro_rules! hook {
     };
 }
 
+/// The LSM init function (`lsm_info.init`).
+///
+/// # Safety
+///
+/// Called once by the LSM framework from `security_init()`, on the boot CPU,
+/// before SMP bring-up.
 #[link_section = ".init.text"]
 unsafe extern "C" fn arbor_init() -> c_int {
     let hooks = [
@@ -154,24 +162,40 @@ pub(crate) fn inode_state(inode: &Inode) -> Option<&InodeState> {
     Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<InodeState>() })
 }
 
+/// # Safety
+///
+/// Called by the LSM framework with a valid `linux_binprm`.
 unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
     // SAFETY: the framework passes a valid binprm for the call.
     let bprm = unsafe { Binprm::from_raw(bprm) };
     crate::hooks::bprm_check(bprm).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
+/// # Safety
+///
+/// Called by the LSM framework with a file it has just opened.
 unsafe extern "C" fn file_post_open(file: *mut bindings::file, _mask: c_int) -> c_int {
     // SAFETY: the framework passes the file it has just opened.
     let file = unsafe { File::from_raw(file) };
     crate::hooks::file_opened(file).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
+/// # Safety
+///
+/// Called by the LSM framework with a file being released, still valid.
 unsafe extern "C" fn file_release(file: *mut bindings::file) {
     // SAFETY: the framework passes the file being released, still valid.
     crate::hooks::file_released(unsafe { File::from_raw(file) });
 }
 
-unsafe extern "C" fn inode_post_setattr(_idmap: *mut bindings::mnt_idmap, dentry: *mut bindings::dentry, ia_valid: c_int) {
+/// # Safety
+///
+/// Called by the LSM framework with a valid dentry whose attributes changed.
+unsafe extern "C" fn inode_post_setattr(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    ia_valid: c_int,
+) {
     if ia_valid as u32 & bindings::ATTR_SIZE == 0 {
         return;
     }

@@ -94,25 +94,44 @@ impl<S: SeqSource> Adapter<S> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called by the VFS with the inode and file being opened.
     unsafe extern "C" fn open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: `file` is being opened; the ops table is 'static.
         unsafe { bindings::seq_open(file, &Self::SEQ_OPS) }
     }
 
+    /// # Safety
+    ///
+    /// Called by `seq_file` with its seq_file and a valid position pointer.
     unsafe extern "C" fn start(_m: *mut bindings::seq_file, pos: *mut i64) -> *mut c_void {
         // SAFETY: seq_file passes a valid position pointer.
         Self::token(unsafe { *pos })
     }
 
-    unsafe extern "C" fn next(_m: *mut bindings::seq_file, _v: *mut c_void, pos: *mut i64) -> *mut c_void {
+    /// # Safety
+    ///
+    /// Called by `seq_file` with its seq_file and a valid position pointer.
+    unsafe extern "C" fn next(
+        _m: *mut bindings::seq_file,
+        _v: *mut c_void,
+        pos: *mut i64,
+    ) -> *mut c_void {
         // SAFETY: seq_file passes a valid position pointer.
         let p = unsafe { &mut *pos };
         *p = p.saturating_add(1);
         Self::token(*p)
     }
 
+    /// # Safety
+    ///
+    /// Called by `seq_file`; it touches nothing.
     unsafe extern "C" fn stop(_m: *mut bindings::seq_file, _v: *mut c_void) {}
 
+    /// # Safety
+    ///
+    /// Called by `seq_file` with its valid seq_file and a token from `start`/`next`.
     unsafe extern "C" fn show(m: *mut bindings::seq_file, v: *mut c_void) -> c_int {
         let index = (v as usize).wrapping_sub(1);
         // SAFETY: seq_file passes its own valid seq_file.

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Create the in-guest test files under ROOT/arbor-tests and their expected
+# Create the in-guest test files under ROOT/arbor-tests, an ext4 image with
+# the verity feature for native fs-verity tests, and their expected
 # fs-verity digests, computed on the host with fsverity-utils' `fsverity
 # digest` (never with arbor's own code).
-#   make-test-files.sh ROOT
+#   make-test-files.sh ROOT EXT4_IMAGE
 set -euo pipefail
-root=${1:?usage: make-test-files.sh ROOT}
+root=${1:?usage: make-test-files.sh ROOT EXT4_IMAGE}
+image=${2:?usage: make-test-files.sh ROOT EXT4_IMAGE}
 t=$root/arbor-tests
 mkdir -p "$t/data"
 
-digest() { fsverity digest --hash-alg=sha256 --block-size=4096 "$1" | cut -d' ' -f1 | cut -d: -f2; }
+digest() { fsverity digest --hash-alg="${2:-sha256}" --block-size=4096 "$1" | cut -d' ' -f1 | cut -d: -f2; }
 
 # Random content whose first byte is NUL, so no binfmt handler claims it:
 # exec reaches bprm_check_security (where arbor measures) and then fails
@@ -36,3 +38,18 @@ printf X >> "$tmp"
 echo "mutable $(digest "$t/data/mutable")" > "$t/expected-mutable"
 echo "mutable+X $(digest "$tmp")" >> "$t/expected-mutable"
 rm -f "$tmp"
+
+# Files on ext4 for which the guest enables fs-verity, one per hash
+# algorithm. arbor computes digests itself only with SHA-256, so a sha512
+# entry in the list can only have come from fs-verity.
+vdir=$(mktemp -d)
+: > "$t/expected-verity"
+for alg in sha256 sha512; do
+	{ printf '\0'; head -c 20000 /dev/urandom; } > "$vdir/v-$alg"
+	chmod 755 "$vdir/v-$alg"
+	echo "v-$alg $alg $(digest "$vdir/v-$alg" "$alg")" >> "$t/expected-verity"
+done
+rm -f "$image"
+truncate -s 8M "$image"
+mkfs.ext4 -q -b 4096 -O verity -d "$vdir" "$image"
+rm -rf "$vdir"

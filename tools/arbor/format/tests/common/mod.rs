@@ -55,12 +55,17 @@ pub fn fsverity_digest(params: Params, data: &[u8], piece: usize) -> Vec<u8> {
     let size = tree.data_size();
     assert_eq!(size, data.len() as u64);
     let root = tree.finish(&mut d).unwrap();
-    merkle::file_digest(&mut d, &params, size, &root).unwrap().as_bytes().to_vec()
+    merkle::file_digest(&mut d, &params, size, &root)
+        .unwrap()
+        .as_bytes()
+        .to_vec()
 }
 
 /// The fsverity-utils test data pattern: byte i = (i%11 + i%439 + i%1103).
 pub fn pattern(size: usize) -> Vec<u8> {
-    (0..size).map(|i| ((i % 11 + i % 439 + i % 1103) & 0xff) as u8).collect()
+    (0..size)
+        .map(|i| ((i % 11 + i % 439 + i % 1103) & 0xff) as u8)
+        .collect()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -5,6 +5,8 @@
 //! Usage:
 //!   arbor-guest exec PATH [ARG...]   execve(PATH); on failure print
 //!                                    `exec-errno N` and exit 126
+//!   arbor-guest enable-verity PATH sha256|sha512
+//!                                    FS_IOC_ENABLE_VERITY with 4 KiB blocks
 //!   arbor-guest check-list FILE      parse a binary measurement list and
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
@@ -70,13 +72,69 @@ fn check_list(args: &[std::ffi::OsString]) -> ! {
     exit(0)
 }
 
+/// `struct fsverity_enable_arg` from <linux/fsverity.h>.
+#[repr(C)]
+struct FsverityEnableArg {
+    version: u32,
+    hash_algorithm: u32,
+    block_size: u32,
+    salt_size: u32,
+    salt_ptr: u64,
+    sig_size: u32,
+    reserved1: u32,
+    sig_ptr: u64,
+    reserved2: [u64; 11],
+}
+
+/// `_IOW('f', 133, struct fsverity_enable_arg)`.
+const FS_IOC_ENABLE_VERITY: libc::c_ulong = 0x4080_6685;
+
+fn enable_verity(args: &[std::ffi::OsString]) -> ! {
+    let (Some(path), Some(alg)) = (args.first(), args.get(1).and_then(|a| a.to_str())) else {
+        eprintln!("usage: arbor-guest enable-verity PATH sha256|sha512");
+        exit(2)
+    };
+    let hash_algorithm = match alg {
+        "sha256" => 1,
+        "sha512" => 2,
+        _ => {
+            eprintln!("arbor-guest: unknown hash algorithm {alg}");
+            exit(2)
+        }
+    };
+    let file = std::fs::File::open(path).unwrap_or_else(|e| {
+        println!("cannot open {}: {e}", path.to_string_lossy());
+        exit(1)
+    });
+    let arg = FsverityEnableArg {
+        version: 1,
+        hash_algorithm,
+        block_size: 4096,
+        salt_size: 0,
+        salt_ptr: 0,
+        sig_size: 0,
+        reserved1: 0,
+        sig_ptr: 0,
+        reserved2: [0; 11],
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: the fd is open and `arg` is a valid fsverity_enable_arg.
+    let r = unsafe { libc::ioctl(file.as_raw_fd(), FS_IOC_ENABLE_VERITY, &arg) };
+    if r != 0 {
+        println!("enable-verity: {}", std::io::Error::last_os_error());
+        exit(1)
+    }
+    exit(0)
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     match args.first().and_then(|a| a.to_str()) {
         Some("exec") => exec(&args[1..]),
         Some("check-list") => check_list(&args[1..]),
+        Some("enable-verity") => enable_verity(&args[1..]),
         _ => {
-            eprintln!("usage: arbor-guest exec PATH [ARG...] | check-list FILE");
+            eprintln!("usage: arbor-guest exec PATH [ARG...] | check-list FILE | enable-verity PATH ALG");
             exit(2)
         }
     }
