@@ -53,6 +53,25 @@ else
 fi
 phase kernel
 
+# --- style: rustfmt with the kernel's settings, checkpatch on the patches ---
+rs_files=$(find security/arbor tools/arbor/format tools/arbor/cli tools/testing/selftests/arbor/guest/src \
+	-name '*.rs' 2>/dev/null)
+if rustfmt --check --config-path "$KSRC/.rustfmt.toml" --edition 2021 $rs_files > "$BUILD/rustfmt.log" 2>&1; then
+	ok "rustfmt --check (kernel .rustfmt.toml) on all Rust sources"
+else
+	notok "rustfmt --check (kernel .rustfmt.toml) on all Rust sources (see $BUILD/rustfmt.log)"
+fi
+for p in scripts/patches/*.patch; do
+	if perl "$KSRC/scripts/checkpatch.pl" --no-tree --no-signoff --quiet --ignore FILE_PATH_CHANGES "$p" \
+		> "$BUILD/checkpatch.log" 2>&1; then
+		ok "checkpatch: $(basename "$p")"
+	else
+		notok "checkpatch: $(basename "$p")"
+		cat "$BUILD/checkpatch.log"
+	fi
+done
+phase lint
+
 # --- guests ---
 scan_console() { # NAME LOG
 	local bad

@@ -9,11 +9,10 @@ use crate::kapi::lsm::inode_state;
 use crate::log::Entry;
 use crate::Arbor;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
-use kernel::bindings;
 use kernel::prelude::*;
 
 /// The PCR named in every entry (`CONFIG_SECURITY_ARBOR_PCR`).
-pub(crate) const PCR: u32 = bindings::CONFIG_SECURITY_ARBOR_PCR;
+pub(crate) const PCR: u32 = crate::kapi::config::PCR;
 
 /// Longest path recorded; longer ones are recorded by their last component.
 const PATH_MAX: usize = 4096;

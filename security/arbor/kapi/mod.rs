@@ -6,6 +6,7 @@
 //! into a safe Rust type or function; the measurement logic above them is
 //! safe Rust.
 
+pub(crate) mod config;
 pub(crate) mod crypto;
 pub(crate) mod file;
 pub(crate) mod global;

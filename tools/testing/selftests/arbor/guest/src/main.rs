@@ -134,7 +134,9 @@ fn main() {
         Some("check-list") => check_list(&args[1..]),
         Some("enable-verity") => enable_verity(&args[1..]),
         _ => {
-            eprintln!("usage: arbor-guest exec PATH [ARG...] | check-list FILE | enable-verity PATH ALG");
+            eprintln!(
+                "usage: arbor-guest exec PATH [ARG...] | check-list FILE | enable-verity PATH ALG"
+            );
             exit(2)
         }
     }
