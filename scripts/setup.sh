@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 APT_PACKAGES=(
 	# kernel build
 	linux-source-6.12 build-essential clang lld llvm libclang-dev flex bison bc
-	libelf-dev libssl-dev cpio xz-utils python3 rsync
+	libelf-dev libssl-dev pkg-config cpio xz-utils python3 rsync
 	# guest and host test tools
 	qemu-system-x86 busybox-static fsverity ima-evm-utils e2fsprogs openssl
 	swtpm swtpm-tools

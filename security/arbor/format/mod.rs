@@ -11,3 +11,4 @@
 pub mod hex;
 pub mod merkle;
 pub mod template;
+pub mod xattr;

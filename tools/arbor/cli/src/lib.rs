@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `arbor` command's library: fs-verity digests of files, arbor and
+//! IMA signatures, and IMA measurement list reading and verification.
+//!
+//! The formats come from `arbor-format`, the very code the kernel compiles;
+//! this crate adds host I/O, parallel hashing and crypto (OpenSSL).
+
+pub mod digest;
+pub mod hash;
+pub mod log;
+pub mod sign;
+
+/// A verification that ran and failed (exit code 1), as opposed to an error
+/// that kept it from running (exit code 2).
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a verification ran and failed.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: bad usage or unreadable / malformed input.
+pub const EXIT_ERROR: u8 = 2;

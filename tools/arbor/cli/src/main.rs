@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `arbor`: fs-verity digests, arbor/IMA signatures and IMA measurement
+//! lists from the command line.
+
+use anyhow::{Context, Result};
+use arbor_cli::digest::{self, hex};
+use arbor_cli::log::{self, Bank, PcrSource, VerifyOptions};
+use arbor_cli::sign::Signer;
+use arbor_cli::{Failure, EXIT_ERROR, EXIT_FAILURE, EXIT_OK};
+use arbor_format::merkle::{self, HashAlgorithm};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success
+  1  verification failure (a bad template digest, signature or PCR value)
+  2  usage error, or an input that cannot be read or parsed";
+
+/// fs-verity digests, signatures and IMA measurement lists for arbor.
+///
+/// arbor identifies files by their fs-verity digest. This command computes
+/// those digests exactly as fs-verity and `fsverity digest` do, signs them
+/// for the `security.arbor` and `security.ima` extended attributes, and
+/// reads and verifies binary IMA measurement lists. The formats come from
+/// the same Rust source files the kernel compiles.
+#[derive(Parser, Debug)]
+#[command(name = "arbor", version, after_help = EXIT_CODES, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print fs-verity file digests, in `fsverity digest`'s format.
+    ///
+    /// Each FILE's digest is printed as `ALG:HEX FILE`. The data blocks are
+    /// hashed in parallel on all cores (set the thread count with --threads
+    /// or RAYON_NUM_THREADS); the levels above them are then built by the
+    /// shared Merkle code. On a terminal, files of 256 MiB and more show a
+    /// progress bar on standard error.
+    #[command(after_help = EXIT_CODES)]
+    Digest(DigestArgs),
+    /// Sign files' fs-verity digests for `security.arbor` or `security.ima`.
+    ///
+    /// By default produces the `security.arbor` value: a 4-byte header
+    /// (version 1, fs-verity hash algorithm, log2 block size, salt size),
+    /// the salt, then a detached DER PKCS#7 signature (no signed
+    /// attributes, no certificates) over the fs-verity formatted digest,
+    /// the message `fsverity sign` signs. With --ima-sigv3, produces an IMA
+    /// signature version 3 (`security.ima`, type IMA_VERITY_DIGSIG) over the
+    /// fs-verity digest instead. The value goes to the file's extended
+    /// attribute with --write, or to a file with --out.
+    #[command(after_help = EXIT_CODES)]
+    Sign(SignArgs),
+    /// Read and verify binary IMA measurement lists.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+struct TreeArgs {
+    /// Hash algorithm of the Merkle tree.
+    #[arg(long, value_enum, default_value_t = Alg::Sha256)]
+    hash_alg: Alg,
+    /// Merkle tree block size in bytes: a power of two from 1024 to 65536.
+    #[arg(long, default_value_t = 4096)]
+    block_size: u32,
+    /// Salt prepended to every hashed block, in hex (at most 32 bytes).
+    #[arg(long, value_name = "HEX")]
+    salt: Option<String>,
+    /// Worker threads for hashing, 1 to 1024 (default: one per core, or
+    /// RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+struct DigestArgs {
+    /// Files to hash.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    tree: TreeArgs,
+    /// Print only the hex digest, without the algorithm and file name.
+    #[arg(long)]
+    compact: bool,
+    /// Print the hex of the formatted digest that built-in signatures sign
+    /// ("FSVerity", algorithm, size, digest) instead of the digest.
+    #[arg(long)]
+    for_builtin_sig: bool,
+}
+
+#[derive(Args, Debug)]
+struct SignArgs {
+    /// Files whose fs-verity digest is signed.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// PEM private key (RSA or ECDSA).
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+    /// X.509 certificate (PEM or DER) of the key.
+    #[arg(long, value_name = "CERT")]
+    cert: PathBuf,
+    #[command(flatten)]
+    tree: TreeArgs,
+    /// Make an IMA sigv3 `security.ima` value instead of `security.arbor`.
+    #[arg(long)]
+    ima_sigv3: bool,
+    /// Set the extended attribute on each FILE (needs privileges).
+    #[arg(long, required_unless_present = "out")]
+    write: bool,
+    /// Write the value to this file (only with a single FILE).
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum LogCommand {
+    /// Print a binary list as the kernel's ascii_runtime_measurements.
+    ///
+    /// Each entry becomes the line IMA prints: PCR, template digest,
+    /// template name and fields. With --json, each entry is one JSON object
+    /// per line instead.
+    #[command(after_help = EXIT_CODES)]
+    Show {
+        /// Binary measurement list (as binary_runtime_measurements).
+        #[arg(value_name = "LIST")]
+        list: PathBuf,
+        /// One JSON object per entry instead of ASCII lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check template digests, replay PCRs and check signatures.
+    ///
+    /// Every entry's template digest must be SHA-1 over its template data,
+    /// except violations (all-zero digest), which extend the PCRs with
+    /// all-0xFF as IMA does. PCRs are replayed in the sha1 bank (extended
+    /// with the template digest) and the sha256 bank (extended with SHA-256
+    /// over the template data) and compared with --pcrs files or the TPM's
+    /// sysfs values (--tpm). Signatures in ima-sig/ima-sigv2 entries are
+    /// checked against the --cert certificates by key id; signatures whose
+    /// key id matches no certificate are counted, not failed. The list is
+    /// read entry by entry, so memory stays small for any list size. The
+    /// first failing entry's index and the reason are printed.
+    #[command(after_help = EXIT_CODES)]
+    Verify {
+        /// Binary measurement list (as binary_runtime_measurements).
+        #[arg(value_name = "LIST")]
+        list: PathBuf,
+        /// Expected PCR values of one bank, `sha1,FILE` or `sha256,FILE`,
+        /// in evmctl's format (lines `PCR-NN: HEX` from PCR-00 in order).
+        #[arg(long, value_name = "ALG,FILE", value_parser = parse_pcrs_arg)]
+        pcrs: Vec<(Bank, PathBuf)>,
+        /// Compare with the local TPM's PCRs read from sysfs.
+        #[arg(long)]
+        tpm: bool,
+        /// TPM sysfs directory used by --tpm.
+        #[arg(long, value_name = "DIR", default_value = "/sys/class/tpm/tpm0")]
+        tpm_dir: PathBuf,
+        /// Certificate (PEM or DER) to check entry signatures with; repeatable.
+        #[arg(long, value_name = "CERT")]
+        cert: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Alg {
+    Sha256,
+    Sha512,
+}
+
+impl From<Alg> for HashAlgorithm {
+    fn from(a: Alg) -> Self {
+        match a {
+            Alg::Sha256 => HashAlgorithm::Sha256,
+            Alg::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
+fn parse_pcrs_arg(s: &str) -> Result<(Bank, PathBuf), String> {
+    let (alg, file) = s
+        .split_once(',')
+        .ok_or("expected ALG,FILE, as sha1,pcrs.txt")?;
+    let bank =
+        Bank::from_name(alg).ok_or_else(|| format!("unknown PCR bank {alg:?} (sha1 or sha256)"))?;
+    Ok((bank, PathBuf::from(file)))
+}
+
+fn setup(tree: &TreeArgs) -> Result<merkle::Params> {
+    if let Some(n) = tree.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global()
+            .context("cannot start the hashing threads")?;
+    }
+    let salt = match &tree.salt {
+        Some(s) => digest::parse_salt(s)?,
+        None => Vec::new(),
+    };
+    digest::params(tree.hash_alg.into(), tree.block_size, &salt)
+}
+
+fn cmd_digest(args: &DigestArgs) -> Result<()> {
+    let params = setup(&args.tree)?;
+    for file in &args.files {
+        let d = digest::digest_file(file, &params, true)?;
+        let text = if args.for_builtin_sig {
+            let mut buf = [0u8; 12 + merkle::MAX_DIGEST_SIZE];
+            let n = merkle::formatted_digest(params.alg(), &d.digest, &mut buf);
+            hex(buf.get(..n).unwrap_or_default())
+        } else {
+            hex(d.digest.as_bytes())
+        };
+        let line = if args.compact {
+            format!("{text}\n")
+        } else if args.for_builtin_sig {
+            format!("{text} {}\n", file.display())
+        } else {
+            format!("{}:{text} {}\n", params.alg().name(), file.display())
+        };
+        write_stdout(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes to standard output; a closed pipe (as `| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to standard output"),
+    }
+}
+
+fn cmd_sign(args: &SignArgs) -> Result<()> {
+    if args.out.is_some() && args.files.len() != 1 {
+        anyhow::bail!("--out takes the value of exactly one FILE; use --write for several");
+    }
+    let params = setup(&args.tree)?;
+    let signer = Signer::load(&args.key, &args.cert)?;
+    for file in &args.files {
+        let d = digest::digest_file(file, &params, true)?;
+        let (name, value) = if args.ima_sigv3 {
+            ("security.ima", signer.ima_sigv3(params.alg(), &d.digest)?)
+        } else {
+            (
+                arbor_format::xattr::NAME,
+                signer.arbor_xattr(&params, &d.digest)?,
+            )
+        };
+        if let Some(out) = &args.out {
+            std::fs::write(out, &value)
+                .with_context(|| format!("{}: cannot write", out.display()))?;
+        }
+        if args.write {
+            xattr::set(file, name, &value)
+                .with_context(|| format!("{}: cannot set {name}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn cmd_log(cmd: &LogCommand) -> Result<()> {
+    match cmd {
+        LogCommand::Show { list, json } => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            log::show(list, *json, &mut out)
+        }
+        LogCommand::Verify {
+            list,
+            pcrs,
+            tpm,
+            tpm_dir,
+            cert,
+        } => {
+            let mut sources: Vec<PcrSource> = pcrs
+                .iter()
+                .map(|(b, p)| PcrSource::File(*b, p.clone()))
+                .collect();
+            if *tpm {
+                sources.push(PcrSource::Tpm(tpm_dir.clone()));
+            }
+            let opts = VerifyOptions {
+                pcrs: sources,
+                certs: cert.clone(),
+            };
+            let s = log::verify(list, &opts)?;
+            let mut text = format!(
+                "{}: OK: {} entries, {} violations, {} signatures verified, {} with unknown keys\n",
+                list.display(),
+                s.entries,
+                s.violations,
+                s.good_sigs,
+                s.unknown_key_sigs
+            );
+            for (bank, pcrs) in &s.pcrs {
+                for (pcr, value) in pcrs {
+                    text.push_str(&format!("{}: PCR {pcr}: {}\n", bank.name(), hex(value)));
+                }
+            }
+            write_stdout(text.as_bytes())?;
+            for note in &s.notes {
+                let _ = writeln!(std::io::stderr(), "arbor: note: {note}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match &cli.command {
+        Command::Digest(a) => cmd_digest(a),
+        Command::Sign(a) => cmd_sign(a),
+        Command::Log(c) => cmd_log(c),
+    };
+    match r {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "arbor: {e:#}");
+            ExitCode::from(if e.downcast_ref::<Failure>().is_some() {
+                EXIT_FAILURE
+            } else {
+                EXIT_ERROR
+            })
+        }
+    }
+}
