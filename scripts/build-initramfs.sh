@@ -30,10 +30,20 @@ demo)
 	mkdir -p "$root/samples"
 	cp "$ARBOR_ROOT/samples/arbor/demo.sh" "$root/etc/arbor/demo.sh"
 	cp "$ARBOR_ROOT/samples/arbor/hello.sh" "$root/samples/hello.sh"
+	cp "$ARBOR_ROOT/samples/arbor/hello.sh" "$root/samples/hello-signed.sh"
 	echo demo.sh > "$root/etc/arbor/job"
+	# Signatures with the test key the kernel trusts (cpio carries no
+	# xattrs, so the demo sets them in the guest).
+	mkdir -p "$root/samples/sig"
+	for f in bin/busybox bin/arbor-guest samples/hello-signed.sh; do
+		fsverity sign "$root/$f" "$root/samples/sig/$(basename "$f").p7" \
+			--key="$BUILD/keys/trusted.key" --cert="$BUILD/keys/trusted.pem" > /dev/null
+		{ printf '\001\001\014\000'; cat "$root/samples/sig/$(basename "$f").p7"; } > "$root/samples/sig/$(basename "$f")"
+		rm "$root/samples/sig/$(basename "$f").p7"
+	done
 	;;
 test)
-	"$SELFTESTS/make-test-files.sh" "$root" "$BUILD/verity-ext4.img"
+	"$SELFTESTS/make-test-files.sh" "$root" "$BUILD/verity-ext4.img" "$BUILD/keys"
 	cp "$SELFTESTS/guest-tests.sh" "$root/etc/arbor/tests.sh"
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
 	echo tests.sh > "$root/etc/arbor/job"

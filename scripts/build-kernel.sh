@@ -47,15 +47,31 @@ fi
 # 3. arbor's own directory is a link, so edits need no copy step.
 ln -sfn "$ARBOR_ROOT/security/arbor" "$KSRC/security/arbor"
 
-# 4. Configuration.
-config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" | sha256sum | cut -d' ' -f1)
+# 4. Test signing keys: "trusted" is compiled into the kernel's builtin
+# keyring, "untrusted" is not. Generated once per build tree; nothing
+# secret is committed.
+keys=$BUILD/keys
+if [ ! -f "$keys/trusted.pem" ] || [ ! -f "$keys/untrusted.pem" ]; then
+	log "generating test signing keys in $keys"
+	mkdir -p "$keys"
+	for k in trusted untrusted; do
+		openssl req -new -x509 -newkey rsa:2048 -nodes -sha256 -days 36500 \
+			-subj "/CN=arbor test signing key ($k)" \
+			-keyout "$keys/$k.key" -out "$keys/$k.pem" 2>/dev/null
+	done
+fi
+printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$keys/trusted.pem" > "$BUILD/keys.config"
+
+# 5. Configuration.
+config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" "$BUILD/keys.config" "$keys/trusted.pem" |
+	sha256sum | cut -d' ' -f1)
 if ! stamp_matches "$BUILD/.config-hash" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
 	log "configuring: tinyconfig + Kconfig fragment"
 	mkdir -p "$KOBJ"
 	"${KMAKE[@]}" rustavailable >/dev/null || die "Rust toolchain not usable by the kernel (make rustavailable)"
 	"${KMAKE[@]}" tinyconfig >/dev/null
 	KCONFIG_CONFIG="$KOBJ/.config" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" \
-		"$KOBJ/.config" "$ARBOR_ROOT/Kconfig" >/dev/null
+		"$KOBJ/.config" "$ARBOR_ROOT/Kconfig" "$BUILD/keys.config" >/dev/null
 	"${KMAKE[@]}" olddefconfig >/dev/null
 	# merge_config only warns; a fragment line that did not stick is an error.
 	bad=0
@@ -64,12 +80,12 @@ if ! stamp_matches "$BUILD/.config-hash" "$config_hash$series_hash" || [ ! -f "$
 		CONFIG_*=*) grep -qxF -- "$line" "$KOBJ/.config" || { echo "  not set: $line" >&2; bad=1; } ;;
 		"# CONFIG_"*" is not set") grep -q "^${line:2:-11}=" "$KOBJ/.config" && { echo "  still set: $line" >&2; bad=1; } ;;
 		esac
-	done < "$ARBOR_ROOT/Kconfig"
+	done < <(cat "$ARBOR_ROOT/Kconfig" "$BUILD/keys.config")
 	[ $bad = 0 ] || die "the Kconfig fragment does not fully apply (dependencies missing?)"
 	echo "$config_hash$series_hash" > "$BUILD/.config-hash"
 fi
 
-# 5. Build.
+# 6. Build.
 log "building bzImage (make LLVM=1 -j$JOBS)"
 if ! "${KMAKE[@]}" CLIPPY=1 bzImage > "$BUILD/kernel-build.log" 2>&1; then
 	grep -E 'error|Error' "$BUILD/kernel-build.log" | head -60 >&2 || true

@@ -9,4 +9,4 @@ source "$(dirname "$0")/lib.sh"
 "$ARBOR_ROOT/scripts/build-kernel.sh"
 "$ARBOR_ROOT/scripts/build-initramfs.sh" demo "$BUILD/demo.cpio"
 log "booting $BZIMAGE under QEMU (TCG)"
-"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/demo.cpio" "$BUILD/demo-console.log" --timeout 180 --tee
+"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/demo.cpio" "$BUILD/demo-console.log" --timeout 180 --tee --append quiet

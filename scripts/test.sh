@@ -141,4 +141,26 @@ count_guest "$BUILD/guest-lsm-off.clean.log"
 scan_console "lsm-off guest" "$BUILD/guest-lsm-off.clean.log"
 phase lsm-off
 
+# --- arbor.enforce=1 at boot: the unsigned /init must not run ---
+# (cpio archives carry no xattrs, so nothing in the initramfs is signed.
+# The kernel then finds no init and panics; panic=-1 reboots, and QEMU
+# exits. The panic is expected here, so the console is not scanned.)
+"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-enforce-boot.log" \
+	--append "arbor.enforce=1" --timeout 120 || true
+tr -d '\r' < "$BUILD/guest-enforce-boot.log" > "$BUILD/guest-enforce-boot.clean.log"
+for want in "arbor: initialized: enforcing mode" "arbor: exec: /init: untrusted (unsigned): denied" \
+	"Failed to execute /init (error -13)"; do
+	if grep -qF "$want" "$BUILD/guest-enforce-boot.clean.log"; then
+		ok "arbor.enforce=1 at boot: console shows '$want'"
+	else
+		notok "arbor.enforce=1 at boot: console shows '$want' (see $BUILD/guest-enforce-boot.log)"
+	fi
+done
+if grep -q '^arbor-guest: start' "$BUILD/guest-enforce-boot.clean.log"; then
+	notok "arbor.enforce=1 at boot: the unsigned /init did not run"
+else
+	ok "arbor.enforce=1 at boot: the unsigned /init did not run"
+fi
+phase enforce-boot
+
 summary

@@ -6,12 +6,14 @@
 //! [`format`] holds the pure formats shared with the host tools; the other
 //! modules are the measurement logic, in safe Rust.
 
+mod appraise;
 mod digest;
 mod fs;
 mod hooks;
 mod kapi;
 mod log;
 mod measure;
+mod mode;
 mod state;
 
 pub mod format;
@@ -28,6 +30,8 @@ const __LOG_PREFIX: &[u8] = b"arbor\0";
 struct Arbor {
     /// SHA-256: Merkle trees, file digests, the SHA-256 PCR bank.
     sha256: Shash,
+    /// SHA-512: digests of files signed with SHA-512 trees.
+    sha512: Shash,
     /// SHA-1: template digests, the SHA-1 PCR bank.
     sha1: Shash,
     #[pin]
@@ -38,6 +42,7 @@ impl Arbor {
     fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             sha256: Shash::new(c_str!("sha256"))?,
+            sha512: Shash::new(c_str!("sha512"))?,
             sha1: Shash::new(c_str!("sha1"))?,
             list <- log::MeasurementList::new(),
         }? Error)

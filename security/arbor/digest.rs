@@ -23,17 +23,25 @@ pub(crate) enum Source {
 ///
 /// For a file with fs-verity enabled this is the digest fs-verity holds
 /// (whatever its hash algorithm and block size). Otherwise arbor computes
-/// the digest with fs-verity's defaults (SHA-256, 4 KiB blocks, no salt),
-/// streaming through the file with memory bounded by the tree depth.
-pub(crate) fn file_digest(file: &File, sha256: &Shash) -> Result<(HashAlgorithm, Digest, Source)> {
+/// the digest with `params` (fs-verity's defaults, unless a signature names
+/// others) using `hash`, a transform for `params.alg()`, streaming through
+/// the file with memory bounded by the tree depth.
+pub(crate) fn file_digest(
+    file: &File,
+    params: &Params,
+    hash: &Shash,
+) -> Result<(HashAlgorithm, Digest, Source)> {
     if let Some((alg, digest)) = file.inode().verity_digest() {
         return Ok((alg, digest, Source::FsVerity));
     }
     let size = u64::try_from(file.inode().size()).map_err(|_| EINVAL)?;
-    let params = Params::fsverity_default();
+    let params = *params;
     let mut scratch = KVVec::from_elem(0u8, params.scratch_size(size), GFP_KERNEL)?;
     let mut buf = KVVec::from_elem(0u8, READ_CHUNK, GFP_KERNEL)?;
-    let mut d = sha256.desc()?;
+    if hash.digest_size() != params.alg().digest_size() {
+        return Err(EINVAL);
+    }
+    let mut d = hash.desc()?;
     let mut tree = TreeBuilder::new(params, &mut scratch);
     let mut pos: i64 = 0;
     while tree.data_size() < size {

@@ -6,9 +6,9 @@
 //! readable (0440).
 
 use crate::format::template::{self, put_hex, Sink};
-use crate::kapi::securityfs::{self, Overflow, SeqFile, SeqSource};
+use crate::kapi::securityfs::{self, Control, Overflow, SeqFile, SeqSource, CONTROL_MAX};
 use crate::measure::PCR;
-use crate::ARBOR;
+use crate::{mode, ARBOR};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -117,6 +117,30 @@ impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
     }
 }
 
+/// `enforce`: `1` when untrusted files are refused, `0` when they are only
+/// logged. Readable by all; writing needs `CAP_MAC_ADMIN`.
+struct Enforce;
+
+impl Control for Enforce {
+    fn show(buf: &mut [u8; CONTROL_MAX]) -> usize {
+        buf[0] = if mode::enforcing() { b'1' } else { b'0' };
+        buf[1] = b'\n';
+        2
+    }
+
+    fn store(input: &[u8]) -> Result {
+        let on = mode::parse(input).ok_or(EINVAL)?;
+        if on != mode::enforcing() {
+            mode::set_enforcing(on);
+            pr_info!(
+                "switched to {} mode\n",
+                if on { "enforcing" } else { "permissive" }
+            );
+        }
+        Ok(())
+    }
+}
+
 fn put_decimal<S: Sink>(s: &mut S, mut v: u64) -> Result<(), S::Error> {
     let mut buf = [0u8; 20];
     let mut start = buf.len();
@@ -157,5 +181,6 @@ pub(crate) fn create() -> Result {
         MODE_READ_ONLY,
         &dir,
     )?;
+    securityfs::create_control_file::<Enforce>(c_str!("enforce"), 0o644, &dir)?;
     Ok(())
 }

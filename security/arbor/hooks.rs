@@ -5,15 +5,30 @@
 use crate::kapi::file::{Binprm, File, Inode};
 use crate::kapi::lsm::inode_state;
 use crate::measure::{self, Hook};
-use crate::{fs, Arbor, ARBOR};
+use crate::{fs, mode, Arbor, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
 use kernel::prelude::*;
 
-/// Called once the LSM framework has installed arbor's hooks.
-pub(crate) fn registered() {
-    pr_info!("initialized (measurements name PCR {})\n", measure::PCR);
+/// Called once the LSM framework has installed arbor's hooks, with the
+/// kernel command line.
+pub(crate) fn registered(cmdline: &[u8]) {
+    if let Some(value) = mode::boot_param(cmdline) {
+        match mode::parse(value) {
+            Some(on) => mode::set_enforcing(on),
+            None => pr_err!("arbor.enforce= takes 0 or 1; keeping the default\n"),
+        }
+    }
+    pr_info!(
+        "initialized: {} mode, measurements name PCR {}\n",
+        if mode::enforcing() {
+            "enforcing"
+        } else {
+            "permissive"
+        },
+        measure::PCR
+    );
 }
 
 /// Sets up the crypto transforms, the list and the securityfs files.
@@ -31,23 +46,52 @@ pub(crate) fn late_init() -> Result {
 
 static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 
-/// `bprm_check_security`: measure the file about to run (the script, and
-/// then its interpreter, for `#!` scripts).
-pub(crate) fn bprm_check(bprm: &Binprm) -> Result {
+/// Measures, appraises and decides for `file` at `hook`.
+fn check(file: &File, hook: Hook) -> Result {
     let Some(arbor) = ARBOR.get() else {
         if !EARLY_EXEC_WARNED.swap(true, Ordering::Relaxed) {
-            pr_warn!("exec before arbor's late initcall is not measured\n");
+            pr_warn!("files used before arbor's late initcall are not checked\n");
         }
         return Ok(());
     };
-    match measure::measure(arbor, bprm.file(), Hook::Exec) {
-        // A task with a fatal signal pending dies before the file runs.
-        Err(e) if e == EINTR => Err(e),
+    match measure::check(arbor, file, hook) {
+        Err(e) if e == EACCES || e == EINTR => Err(e),
+        // Out of memory and the like: refuse when enforcing, since the
+        // file was not appraised; allow and log otherwise.
         Err(e) => {
-            pr_err!("exec: measurement failed (error {})\n", e.to_errno());
-            Ok(())
+            pr_err!("evaluation failed (error {})\n", e.to_errno());
+            if mode::enforcing() {
+                Err(EACCES)
+            } else {
+                Ok(())
+            }
         }
         Ok(()) => Ok(()),
+    }
+}
+
+/// `bprm_check_security`: the file about to run (the script, and then its
+/// interpreter, for `#!` scripts).
+pub(crate) fn bprm_check(bprm: &Binprm) -> Result {
+    check(bprm.file(), Hook::Exec)
+}
+
+/// `mmap_file` with `PROT_EXEC`: a file mapped executable.
+pub(crate) fn mmap_exec(file: &File) -> Result {
+    check(file, Hook::Mmap)
+}
+
+/// `file_mprotect` making a file mapping executable.
+pub(crate) fn mprotect_exec(file: &File) -> Result {
+    check(file, Hook::Mprotect)
+}
+
+/// `inode_post_setxattr`/`inode_post_removexattr`: `name` changed.
+pub(crate) fn xattr_changed(inode: &Inode, name: &[u8]) {
+    if name == b"security.arbor" || name == b"security.ima" {
+        if let Some(s) = inode_state(inode) {
+            s.content_changing();
+        }
     }
 }
 

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Measurement: append a file's digest to the list, once per content version.
+//! Evaluation of a file at a hook: measure it and appraise it, once per
+//! file version, and decide whether it may run.
 
+use crate::appraise::{self, Reason, Signature};
 use crate::digest;
 use crate::format::merkle::{Digest, HashAlgorithm};
 use crate::format::template::{DigestType, Field, Template};
+use crate::format::xattr;
 use crate::kapi::file::File;
 use crate::kapi::lsm::inode_state;
 use crate::log::Entry;
-use crate::Arbor;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use crate::{mode, Arbor};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
+use kernel::c_str;
 use kernel::prelude::*;
 
 /// The PCR named in every entry (`CONFIG_SECURITY_ARBOR_PCR`).
@@ -17,51 +21,113 @@ pub(crate) const PCR: u32 = crate::kapi::config::PCR;
 /// Longest path recorded; longer ones are recorded by their last component.
 const PATH_MAX: usize = 4096;
 
-/// Which hook asks for the measurement, for log lines.
+/// The hook that asks, for log lines.
 #[derive(Clone, Copy)]
 pub(crate) enum Hook {
-    /// `bprm_check_security`.
+    /// `bprm_check_security`: the file is about to be executed.
     Exec,
+    /// `mmap_file` with `PROT_EXEC`.
+    Mmap,
+    /// `file_mprotect` adding `PROT_EXEC` to a file mapping.
+    Mprotect,
 }
 
 impl Hook {
     fn name(self) -> &'static str {
         match self {
             Self::Exec => "exec",
+            Self::Mmap => "mmap",
+            Self::Mprotect => "mprotect",
         }
     }
 }
 
-/// Measures `file` unless its current content is already in the list.
+/// Whether `file` may be used at `hook`: measures and appraises it unless
+/// its current version was already evaluated, then applies the mode.
 ///
-/// A digest that cannot be computed (I/O error, file changed while read)
-/// is recorded as all zeros, so the list still shows that the file was
-/// used; the next use tries again. Only a fatal signal, which ends the
-/// calling task before the file can run, skips the entry.
-pub(crate) fn measure(arbor: &Arbor, file: &File, hook: Hook) -> Result {
+/// An untrusted file is refused with `EACCES` in enforcing mode and allowed
+/// in permissive mode; either way one log line names the file, the hook,
+/// the reason and the mode. A fatal signal during hashing ends the caller
+/// before the file can run (`EINTR`).
+pub(crate) fn check(arbor: &Arbor, file: &File, hook: Hook) -> Result {
     let state = inode_state(file.inode());
     let version = state.map_or(0, |s| s.version());
-    if state.is_some_and(|s| s.is_measured(version)) {
-        return Ok(());
+    let reason = match state.and_then(|s| s.verdict(version)) {
+        Some(true) => return Ok(()),
+        // Logged when it was evaluated; in permissive mode once is enough.
+        Some(false) if !mode::enforcing() => return Ok(()),
+        Some(false) => None,
+        None => match evaluate(arbor, file, hook, state, version)? {
+            Ok(()) => return Ok(()),
+            Err(reason) => Some(reason),
+        },
+    };
+    // The mode is read once, at the end of the decision.
+    let enforcing = mode::enforcing();
+    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let path = BStr(file.path(&mut pathbuf));
+    let action = if enforcing {
+        "denied"
+    } else {
+        "allowed (permissive)"
+    };
+    match reason {
+        Some(r) => pr_info!("{}: {}: untrusted ({}): {}\n", hook.name(), path, r, action),
+        None => pr_info!(
+            "{}: {}: untrusted (as evaluated before): {}\n",
+            hook.name(),
+            path,
+            action
+        ),
     }
+    if enforcing {
+        Err(EACCES)
+    } else {
+        Ok(())
+    }
+}
 
+/// Measures and appraises the current content of `file`, appending one
+/// `ima-sigv2` entry. Returns the appraisal outcome.
+fn evaluate(
+    arbor: &Arbor,
+    file: &File,
+    hook: Hook,
+    state: Option<&crate::state::InodeState>,
+    version: u64,
+) -> Result<Result<(), Reason>> {
     let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
     let path = file.path(&mut pathbuf);
 
-    let (alg, digest, measured) = match digest::file_digest(file, &arbor.sha256) {
-        Ok((alg, digest, _source)) => (alg, digest, true),
+    let mut xbuf = KVVec::from_elem(0u8, xattr::XATTR_SIZE_MAX, GFP_KERNEL)?;
+    let (value, sig) = match file.xattr(c_str!("security.arbor"), &mut xbuf) {
+        Ok(Some(n)) => {
+            let value = xbuf.get(..n).unwrap_or_default();
+            (value, Signature::parse(Some(value)))
+        }
+        Ok(None) => (&[][..], Signature::None),
+        Err(_) => (&[][..], Signature::Unreadable),
+    };
+
+    let params = sig.params();
+    let tfm = match params.alg() {
+        HashAlgorithm::Sha256 => &arbor.sha256,
+        HashAlgorithm::Sha512 => &arbor.sha512,
+    };
+    let (alg, digest, outcome) = match digest::file_digest(file, &params, tfm) {
+        Ok((alg, digest, _source)) => (alg, digest, appraise::check(&sig, alg, &digest)),
         Err(e) if e == EINTR => return Err(e),
         Err(e) => {
             pr_warn!(
-                "{}: cannot compute the digest of {} (error {}); recording an all-zero digest\n",
+                "{}: {}: cannot compute the digest (error {}); recording an all-zero digest\n",
                 hook.name(),
                 BStr(path),
                 e.to_errno()
             );
             (
-                HashAlgorithm::Sha256,
-                Digest::zero(HashAlgorithm::Sha256),
-                false,
+                params.alg(),
+                Digest::zero(params.alg()),
+                Err(Reason::NoDigest),
             )
         }
     };
@@ -73,22 +139,24 @@ pub(crate) fn measure(arbor: &Arbor, file: &File, hook: Hook) -> Result {
             digest: digest.as_bytes(),
         },
         Field::NameNg(path),
+        Field::Raw(value),
     ];
-    let entry = Entry::new(PCR, Template::ImaNgV2, &fields, &arbor.sha1)?;
+    let entry = Entry::new(PCR, Template::ImaSigV2, &fields, &arbor.sha1)?;
     arbor
         .list
         .append(entry, &arbor.sha1, &arbor.sha256, || match state {
-            // Another task may have measured this version while we hashed.
-            Some(s) if s.is_measured(version) => false,
+            // Another task evaluated this version while we hashed.
+            Some(s) if s.verdict(version).is_some() => false,
             Some(s) => {
-                if measured {
-                    s.set_measured(version);
+                // A missing digest is not a verdict: try again next time.
+                if outcome != Err(Reason::NoDigest) {
+                    s.set_verdict(version, outcome.is_ok());
                 }
                 true
             }
             None => true,
         })?;
-    Ok(())
+    Ok(outcome)
 }
 
 /// Displays a byte string with non-printable bytes escaped.

@@ -4,6 +4,7 @@
 use crate::format::merkle::{Digest, HashAlgorithm};
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::str::CStr;
 use kernel::types::Opaque;
 
 /// An open file, borrowed for the duration of a hook.
@@ -82,6 +83,35 @@ impl File {
         let dst = buf.get_mut(..n).unwrap_or_default();
         dst.copy_from_slice(name.get(..n).unwrap_or_default());
         dst
+    }
+}
+
+impl File {
+    /// Reads the extended attribute `name` into `buf`, bypassing the
+    /// permission checks (as IMA does for `security.ima`): returns the value's
+    /// length, or `None` if the file has no such attribute or its filesystem
+    /// has no extended attributes.
+    pub(crate) fn xattr(&self, name: &CStr, buf: &mut [u8]) -> Result<Option<usize>> {
+        // SAFETY: the dentry and inode of an open file are valid; `name` is
+        // NUL-terminated; `buf` is writable for its length.
+        let n = unsafe {
+            let dentry = (*self.as_ptr()).f_path.dentry;
+            bindings::__vfs_getxattr(
+                dentry,
+                self.inode().as_ptr(),
+                name.as_char_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        match i32::try_from(n) {
+            Ok(n) if n >= 0 => Ok(Some(n as usize)),
+            Ok(e) if e == -(bindings::ENODATA as i32) || e == -(bindings::EOPNOTSUPP as i32) => {
+                Ok(None)
+            }
+            Ok(e) => Err(Error::from_errno(e)),
+            Err(_) => Err(EINVAL),
+        }
     }
 }
 

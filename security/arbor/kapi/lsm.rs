@@ -62,7 +62,7 @@ static LSM_ID: CStatic<bindings::lsm_id> = CStatic::new(bindings::lsm_id {
     id: bindings::LSM_ID_ARBOR as u64,
 });
 
-const NR_HOOKS: usize = 4;
+const NR_HOOKS: usize = 8;
 
 /// arbor's hook list, filled in by `arbor_init`.
 static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> =
@@ -106,6 +106,10 @@ unsafe extern "C" fn arbor_init() -> c_int {
         hook!(file_post_open, file_post_open),
         hook!(file_release, file_release),
         hook!(inode_post_setattr, inode_post_setattr),
+        hook!(inode_post_setxattr, inode_post_setxattr),
+        hook!(inode_post_removexattr, inode_post_removexattr),
+        hook!(mmap_file, mmap_file),
+        hook!(file_mprotect, file_mprotect),
     ];
     // SAFETY: LSM init runs once, on the boot CPU, before any hook can be
     // called: nothing else accesses `HOOKS` yet. `security_add_hooks` keeps
@@ -115,7 +119,7 @@ unsafe extern "C" fn arbor_init() -> c_int {
         bindings::security_add_hooks(HOOKS.get().cast(), NR_HOOKS as c_int, LSM_ID.get());
     }
     ACTIVE.store(true, Ordering::Release);
-    crate::hooks::registered();
+    crate::hooks::registered(command_line());
     0
 }
 
@@ -140,6 +144,19 @@ extern "C" fn arbor_late_init() -> c_int {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// The kernel command line (set up before `security_init()`).
+fn command_line() -> &'static [u8] {
+    // SAFETY: `saved_command_line` is set once in `setup_command_line()`,
+    // early in `start_kernel()`, to a NUL-terminated string that is never
+    // freed; it is only read afterwards.
+    let p = unsafe { bindings::saved_command_line };
+    if p.is_null() {
+        return &[];
+    }
+    // SAFETY: see above.
+    unsafe { kernel::str::CStr::from_char_ptr(p) }.as_bytes()
 }
 
 /// arbor's part of an inode's security blob.
@@ -206,4 +223,84 @@ unsafe extern "C" fn inode_post_setattr(
         // SAFETY: checked non-null above, valid for the call.
         crate::hooks::inode_resized(unsafe { Inode::from_raw(inode) });
     }
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid dentry and attribute name.
+unsafe extern "C" fn inode_post_setxattr(
+    dentry: *mut bindings::dentry,
+    name: *const kernel::ffi::c_char,
+    _value: *const core::ffi::c_void,
+    _size: usize,
+    _flags: c_int,
+) {
+    // SAFETY: as documented above.
+    unsafe { xattr_changed(dentry, name) };
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid dentry and attribute name.
+unsafe extern "C" fn inode_post_removexattr(
+    dentry: *mut bindings::dentry,
+    name: *const kernel::ffi::c_char,
+) {
+    // SAFETY: as documented above.
+    unsafe { xattr_changed(dentry, name) };
+}
+
+/// # Safety
+///
+/// `dentry` must be valid and `name` NUL-terminated, for the call.
+unsafe fn xattr_changed(dentry: *mut bindings::dentry, name: *const kernel::ffi::c_char) {
+    // SAFETY: a valid dentry; the inode of a dentry whose attributes were
+    // just changed is valid (checked non-null).
+    let inode = unsafe { (*dentry).d_inode };
+    if inode.is_null() {
+        return;
+    }
+    // SAFETY: `name` is NUL-terminated for the call (caller's promise).
+    let name = unsafe { kernel::str::CStr::from_char_ptr(name) };
+    // SAFETY: non-null and valid, see above.
+    crate::hooks::xattr_changed(unsafe { Inode::from_raw(inode) }, name.as_bytes());
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a file or NULL (anonymous mappings).
+unsafe extern "C" fn mmap_file(
+    file: *mut bindings::file,
+    _reqprot: kernel::ffi::c_ulong,
+    prot: kernel::ffi::c_ulong,
+    _flags: kernel::ffi::c_ulong,
+) -> c_int {
+    if file.is_null() || prot & bindings::PROT_EXEC as kernel::ffi::c_ulong == 0 {
+        return 0;
+    }
+    // SAFETY: non-null; the file is referenced for the call.
+    let file = unsafe { File::from_raw(file) };
+    crate::hooks::mmap_exec(file).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid vma, under its mm's mmap lock.
+unsafe extern "C" fn file_mprotect(
+    vma: *mut bindings::vm_area_struct,
+    _reqprot: kernel::ffi::c_ulong,
+    prot: kernel::ffi::c_ulong,
+) -> c_int {
+    if prot & bindings::PROT_EXEC as kernel::ffi::c_ulong == 0 {
+        return 0;
+    }
+    // SAFETY: the vma is valid and its fields stable under the mmap lock.
+    let (file, flags) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags) };
+    if file.is_null() || flags & bindings::VM_EXEC as kernel::ffi::c_ulong != 0 {
+        // Anonymous memory, or already executable (checked at mmap time).
+        return 0;
+    }
+    // SAFETY: a vma holds a reference to its file.
+    let file = unsafe { File::from_raw(file) };
+    crate::hooks::mprotect_exec(file).map_or_else(|e| e.to_errno(), |()| 0)
 }

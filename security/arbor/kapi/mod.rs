@@ -10,5 +10,6 @@ pub(crate) mod config;
 pub(crate) mod crypto;
 pub(crate) mod file;
 pub(crate) mod global;
+pub(crate) mod keys;
 pub(crate) mod lsm;
 pub(crate) mod securityfs;

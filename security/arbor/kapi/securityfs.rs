@@ -177,3 +177,108 @@ pub(crate) fn create_file<S: SeqSource>(name: &CStr, mode: u16, parent: &Node) -
     // INVARIANT: securityfs returned a valid dentry.
     Ok(Node(d))
 }
+
+/// A small control file that root can write, like SELinux's `enforce`.
+pub(crate) trait Control: 'static {
+    /// Renders the current value into `buf`; returns its length.
+    fn show(buf: &mut [u8; CONTROL_MAX]) -> usize;
+    /// Applies `input`, written by a task with `CAP_MAC_ADMIN`.
+    fn store(input: &[u8]) -> Result;
+}
+
+/// Longest value a control file reads or accepts.
+pub(crate) const CONTROL_MAX: usize = 32;
+
+struct ControlAdapter<C>(PhantomData<C>);
+
+impl<C: Control> ControlAdapter<C> {
+    const FILE_OPS: bindings::file_operations = bindings::file_operations {
+        read: Some(Self::read),
+        write: Some(Self::write),
+        llseek: Some(bindings::generic_file_llseek),
+        // SAFETY: all-zero is valid for the remaining fields.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    const fn file_ops() -> &'static bindings::file_operations {
+        &Self::FILE_OPS
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a user buffer of `count` bytes and a valid
+    /// position pointer.
+    unsafe extern "C" fn read(
+        _file: *mut bindings::file,
+        ubuf: *mut kernel::ffi::c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        let mut buf = [0u8; CONTROL_MAX];
+        let n = C::show(&mut buf).min(CONTROL_MAX);
+        // SAFETY: the VFS passes a user buffer of `count` bytes and a valid
+        // position; `buf` holds `n` initialised bytes.
+        unsafe {
+            bindings::simple_read_from_buffer(ubuf.cast(), count, ppos, buf.as_ptr().cast(), n)
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a user buffer of `count` bytes and a valid
+    /// position pointer.
+    unsafe extern "C" fn write(
+        _file: *mut bindings::file,
+        ubuf: *const kernel::ffi::c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        if !super::keys::capable_mac_admin() {
+            return EPERM.to_errno() as isize;
+        }
+        // SAFETY: the VFS passes a valid position pointer.
+        if unsafe { *ppos } != 0 || count >= CONTROL_MAX {
+            return EINVAL.to_errno() as isize;
+        }
+        let mut buf = [0u8; CONTROL_MAX];
+        // SAFETY: `buf` has room for `count` bytes (checked above); the user
+        // buffer is `count` bytes; `ppos` is valid.
+        let n = unsafe {
+            bindings::simple_write_to_buffer(
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                ppos,
+                ubuf.cast(),
+                count,
+            )
+        };
+        let Ok(len) = usize::try_from(n) else {
+            return n;
+        };
+        match C::store(buf.get(..len).unwrap_or_default()) {
+            Ok(()) => count as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+}
+
+/// Creates the control file `name` in `parent` with permission bits `mode`;
+/// writes also need `CAP_MAC_ADMIN`.
+pub(crate) fn create_control_file<C: Control>(
+    name: &CStr,
+    mode: u16,
+    parent: &Node,
+) -> Result<Node> {
+    // SAFETY: as in `create_file`.
+    let d = from_err_ptr(unsafe {
+        bindings::securityfs_create_file(
+            name.as_char_ptr(),
+            bindings::S_IFREG as u16 | mode,
+            parent.0,
+            core::ptr::null_mut(),
+            ControlAdapter::<C>::file_ops(),
+        )
+    })?;
+    // INVARIANT: securityfs returned a valid dentry.
+    Ok(Node(d))
+}

@@ -38,7 +38,7 @@ while read -r name want; do
 	expect_eq "exec $name reaches the kernel and fails with ENOEXEC" "$got" "exec-errno $ENOEXEC"
 	lines=$(entries_for "$f")
 	expect_eq "$name: one entry" "$(echo "$lines" | grep -c .)" 1
-	expect_eq "$name: template ima-ngv2, PCR 11" "$(echo "$lines" | awk '{print $1, $3}')" "11 ima-ngv2"
+	expect_eq "$name: template ima-sigv2, PCR 11" "$(echo "$lines" | awk '{print $1, $3}')" "11 ima-sigv2"
 	expect_eq "$name: digest equals fsverity digest" "$(echo "$lines" | awk '{print $4}')" "verity:sha256:$want"
 done < $T/expected
 
@@ -87,6 +87,76 @@ arbor-guest exec /tmp/script.sh
 expect_eq "#! script: exec succeeds" "$?" 0
 expect_eq "#! script: the script is measured" "$(entries_for /tmp/script.sh | grep -c .)" 1
 expect_eq "#! script: the interpreter is measured" "$(entries_for /bin/busybox | grep -c .)" 1
+
+# --- appraisal, in permissive and in enforcing mode ---
+EACCES=13
+expect_eq "boot mode is permissive" "$(cat $A/enforce)" 0
+expect_eq "enforce is mode 0644, owned by root" "$(stat -c '%a %u %g' $A/enforce)" "644 0 0"
+if echo 2 > $A/enforce 2>/dev/null; then notok "enforce rejects values other than 0 and 1" "accepted 2"; else ok "enforce rejects values other than 0 and 1"; fi
+# The guest's tools must stay runnable when enforcing.
+arbor-guest setxattr /bin/busybox security.arbor $T/sig/busybox
+arbor-guest setxattr /bin/arbor-guest security.arbor $T/sig/arbor-guest
+
+# run MODE NAME FILE ARG: exec FILE; signed files print "hello".
+expect_run() { # DESCRIPTION FILE EXPECTED
+	expect_eq "$1" "$(arbor-guest exec "$2" hello 2>&1)" "$3"
+}
+for mode in 0 1; do
+	d=/tmp/m$mode
+	mkdir -p $d
+	# Fresh copies per mode, so each is evaluated (and logged) in that mode.
+	cp $T/bin/* $d/
+	for f in $T/sig/prog-* $T/sig/script-* $T/sig/map-*; do
+		arbor-guest setxattr $d/$(basename $f) security.arbor $f
+	done
+	echo $mode > $A/enforce
+	expect_eq "[enforce=$mode] enforce reads back" "$(cat $A/enforce)" $mode
+	if [ $mode = 1 ]; then
+		denied="exec-errno $EACCES"; mdenied="errno $EACCES"; label=denied
+	else
+		denied=hello; mdenied=ok; label="allowed (permissive)"
+	fi
+	expect_run "[enforce=$mode] signed program runs" $d/prog-signed hello
+	expect_run "[enforce=$mode] unsigned program" $d/prog-unsigned "$denied"
+	expect_run "[enforce=$mode] program signed by a key not in the kernel" $d/prog-untrusted "$denied"
+	expect_run "[enforce=$mode] program carrying another file's signature" $d/prog-wrongsig "$denied"
+	while read -r name want; do
+		expect_run "[enforce=$mode] program signed with \`arbor sign\` ($name) runs" $d/$name hello
+		expect_eq "[enforce=$mode] $name: digest computed with the signature's Merkle parameters" \
+			"$(entries_for $d/$name | awk '{print $4}')" "$want"
+	done < $T/expected-arborsign
+	expect_run "[enforce=$mode] signed program before modification" $d/prog-modify hello
+	printf X >> $d/prog-modify
+	expect_run "[enforce=$mode] signed program modified after signing is re-appraised" $d/prog-modify "$denied"
+	expect_eq "[enforce=$mode] log names path, hook, reason, action (unsigned)" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-unsigned: untrusted (unsigned): $label")" 1
+	expect_eq "[enforce=$mode] log names the reason (unknown key)" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-untrusted: untrusted (unknown key): $label")" 1
+	expect_eq "[enforce=$mode] log names the reason (bad signature)" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-wrongsig: untrusted (bad signature): $label")" 1
+	expect_eq "[enforce=$mode] log names the reason (modified file)" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-modify: untrusted (bad signature): $label")" 1
+	for v in $T/bad/*; do
+		arbor-guest setxattr $d/prog-bad security.arbor $v
+		expect_run "[enforce=$mode] malformed xattr ($(basename $v))" $d/prog-bad "$denied"
+	done
+	expect_eq "[enforce=$mode] each malformed xattr gets one log line with its reason" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-bad: untrusted (.*): $label")" "$(ls $T/bad | grep -c .)"
+	expect_eq "[enforce=$mode] a value that is no PKCS#7 message is reported as a malformed xattr" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-bad: untrusted (malformed xattr (signature is not one DER")" 2
+	arbor-guest exec $d/script-signed
+	expect_eq "[enforce=$mode] signed #! script with signed interpreter runs" "$?" 0
+	expect_eq "[enforce=$mode] unsigned #! script" "$(arbor-guest exec $d/script-unsigned)" \
+		"$([ $mode = 1 ] && echo "exec-errno $EACCES")"
+	expect_eq "[enforce=$mode] mmap(PROT_EXEC) of a signed file" "$(arbor-guest mmap-exec $d/map-signed)" ok
+	expect_eq "[enforce=$mode] mmap(PROT_EXEC) of an unsigned file" "$(arbor-guest mmap-exec $d/map-unsigned)" "$mdenied"
+	expect_eq "[enforce=$mode] mprotect adding PROT_EXEC to an unsigned file's mapping" \
+		"$(arbor-guest mprotect-exec $d/map-unsigned)" "$mdenied"
+	expect_eq "[enforce=$mode] denied and allowed evaluations are in the list, with signatures" \
+		"$(entries_for $d/prog-untrusted | awk '{print $3, ($6 != "")}')" "ima-sigv2 1"
+done
+echo 0 > $A/enforce
+dmesg | grep 'arbor:' > /out/arbor-dmesg.txt
 
 # --- list consistency under concurrent appends ---
 # Writers exec new files while a reader copies the binary list; every copy

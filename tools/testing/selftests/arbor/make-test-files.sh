@@ -4,10 +4,13 @@
 # the verity feature for native fs-verity tests, and their expected
 # fs-verity digests, computed on the host with fsverity-utils' `fsverity
 # digest` (never with arbor's own code).
-#   make-test-files.sh ROOT EXT4_IMAGE
+# Signatures are made with fsverity-utils' `fsverity sign` and arbor's
+# 4-byte xattr header written here with printf, not with arbor's code.
+#   make-test-files.sh ROOT EXT4_IMAGE KEYDIR
 set -euo pipefail
 root=${1:?usage: make-test-files.sh ROOT EXT4_IMAGE}
-image=${2:?usage: make-test-files.sh ROOT EXT4_IMAGE}
+image=${2:?usage: make-test-files.sh ROOT EXT4_IMAGE KEYDIR}
+keys=${3:?usage: make-test-files.sh ROOT EXT4_IMAGE KEYDIR}
 t=$root/arbor-tests
 mkdir -p "$t/data"
 
@@ -53,3 +56,89 @@ rm -f "$image"
 truncate -s 8M "$image"
 mkfs.ext4 -q -b 4096 -O verity -d "$vdir" "$image"
 rm -rf "$vdir"
+
+# --- appraisal ---
+# security.arbor = u8 version 1, u8 alg 1 (SHA-256), u8 log2 block size 12,
+# u8 salt size 0, then the PKCS#7 signature `fsverity sign` writes.
+mkdir -p "$t/bin" "$t/sig"
+header() { printf '\001\001\014\000'; }
+sign() { # FILE KEY OUT
+	local s
+	s=$(mktemp)
+	fsverity sign "$1" "$s" --key="$keys/$2.key" --cert="$keys/$2.pem" > /dev/null
+	{ header; cat "$s"; } > "$3"
+	rm -f "$s"
+}
+# The guest's own tools, which must stay runnable in enforcing mode.
+sign "$root/bin/busybox" trusted "$t/sig/busybox"
+sign "$root/bin/arbor-guest" trusted "$t/sig/arbor-guest"
+
+# Programs: copies of the guest helper, each made distinct by a trailing
+# byte (ELF ignores it), so that each has its own digest.
+n=0
+for p in signed unsigned untrusted wrongsig modify bad arborsign arborsign512 arborsign1k; do
+	n=$((n + 1))
+	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$t/bin/prog-$p"
+	chmod 755 "$t/bin/prog-$p"
+done
+sign "$t/bin/prog-signed" trusted "$t/sig/prog-signed"
+sign "$t/bin/prog-untrusted" untrusted "$t/sig/prog-untrusted"
+cp "$t/sig/prog-signed" "$t/sig/prog-wrongsig"     # another file's signature
+sign "$t/bin/prog-modify" trusted "$t/sig/prog-modify"
+
+# Signed by arbor's own tool (tools/arbor): the kernel must accept its
+# output too, including Merkle parameters other than the defaults, which
+# the kernel then uses to compute the digest itself.
+arbor_cli=$(dirname "$0")/../../../arbor
+cargo build --quiet --locked --manifest-path "$arbor_cli/Cargo.toml" -p arbor
+arbor=$arbor_cli/target/debug/arbor
+"$arbor" sign --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+	--out "$t/sig/prog-arborsign" "$t/bin/prog-arborsign"
+"$arbor" sign --key "$keys/trusted.key" --cert "$keys/trusted.pem" --hash-alg sha512 \
+	--out "$t/sig/prog-arborsign512" "$t/bin/prog-arborsign512"
+"$arbor" sign --key "$keys/trusted.key" --cert "$keys/trusted.pem" --block-size 1024 --salt 0a0b0c \
+	--out "$t/sig/prog-arborsign1k" "$t/bin/prog-arborsign1k"
+# What the list must show for them, from fsverity-utils.
+{
+	echo "prog-arborsign verity:sha256:$(digest "$t/bin/prog-arborsign")"
+	echo "prog-arborsign512 verity:sha512:$(digest "$t/bin/prog-arborsign512" sha512)"
+	echo "prog-arborsign1k verity:sha256:$(fsverity digest --block-size=1024 --salt=0a0b0c "$t/bin/prog-arborsign1k" | cut -d' ' -f1 | cut -d: -f2)"
+} > "$t/expected-arborsign"
+
+# Scripts: the script and its (signed) interpreter are both appraised.
+printf '#!/bin/busybox true\n# signed\n' > "$t/bin/script-signed"
+printf '#!/bin/busybox true\n# unsigned\n' > "$t/bin/script-unsigned"
+chmod 755 "$t/bin/script-signed" "$t/bin/script-unsigned"
+sign "$t/bin/script-signed" trusted "$t/sig/script-signed"
+
+# Files to map executable.
+{ printf '\0'; head -c 8191 /dev/urandom; } > "$t/bin/map-signed"
+{ printf '\0'; head -c 8191 /dev/urandom; } > "$t/bin/map-unsigned"
+sign "$t/bin/map-signed" trusted "$t/sig/map-signed"
+
+# Malformed security.arbor values, applied in turn to prog-bad. Each must
+# be refused with a clear reason and no oops.
+good=$(mktemp)
+sign "$t/bin/prog-bad" trusted "$good"
+b=$t/bad
+mkdir -p "$b"
+: > "$b/empty"
+printf '\001' > "$b/1-byte"
+head -c 2 "$good" > "$b/2-bytes"
+head -c 3 "$good" > "$b/3-bytes"
+head -c 4 "$good" > "$b/header-only"
+printf '\001\001\014\005\001\002' > "$b/salt-truncated"
+{ printf '\002'; tail -c +2 "$good"; } > "$b/bad-version"
+{ printf '\001\007'; tail -c +3 "$good"; } > "$b/bad-algorithm"
+{ printf '\001\001\010'; tail -c +4 "$good"; } > "$b/bad-block-size"
+{ printf '\001\001\014\041'; tail -c +5 "$good"; } > "$b/salt-too-long"
+head -c $(( $(stat -c %s "$good") / 2 )) "$good" > "$b/pkcs7-truncated"
+python3 - "$good" "$b/pkcs7-corrupt" <<'PY'
+import sys
+v = bytearray(open(sys.argv[1], "rb").read())
+v[len(v) // 2] ^= 0xff
+open(sys.argv[2], "wb").write(v)
+PY
+head -c 200 /dev/urandom > "$b/garbage"
+{ header; head -c $((65536 - 4)) /dev/urandom; } > "$b/64KiB"
+rm -f "$good"

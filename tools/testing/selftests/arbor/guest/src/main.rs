@@ -7,6 +7,13 @@
 //!                                    `exec-errno N` and exit 126
 //!   arbor-guest enable-verity PATH sha256|sha512
 //!                                    FS_IOC_ENABLE_VERITY with 4 KiB blocks
+//!   arbor-guest hello                print `hello` (a program to run)
+//!   arbor-guest setxattr PATH NAME VALUE_FILE
+//!                                    set an xattr to the bytes of a file
+//!   arbor-guest mmap-exec PATH       mmap PATH with PROT_EXEC; print `ok`
+//!                                    or `errno N`
+//!   arbor-guest mprotect-exec PATH   mmap PATH read-only, then mprotect
+//!                                    it executable; print `ok` or `errno N`
 //!   arbor-guest check-list FILE      parse a binary measurement list and
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
@@ -127,12 +134,93 @@ fn enable_verity(args: &[std::ffi::OsString]) -> ! {
     exit(0)
 }
 
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+fn setxattr(args: &[std::ffi::OsString]) -> ! {
+    let [path, name, value_file] = args else {
+        eprintln!("usage: arbor-guest setxattr PATH NAME VALUE_FILE");
+        exit(2)
+    };
+    let value = std::fs::read(value_file).unwrap_or_else(|e| {
+        println!("cannot read {}: {e}", value_file.to_string_lossy());
+        exit(1)
+    });
+    let (path, name) = (cstring(path), cstring(name));
+    // SAFETY: NUL-terminated strings and a buffer of `value.len()` bytes.
+    let r = unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    };
+    if r != 0 {
+        println!("setxattr: errno {}", errno());
+        exit(1)
+    }
+    exit(0)
+}
+
+/// Maps the first page of PATH, executable at once (`mprotect == false`)
+/// or read-only and then made executable.
+fn map_exec(args: &[std::ffi::OsString], mprotect: bool) -> ! {
+    let Some(path) = args.first() else {
+        eprintln!("usage: arbor-guest mmap-exec|mprotect-exec PATH");
+        exit(2)
+    };
+    let file = std::fs::File::open(path).unwrap_or_else(|e| {
+        println!("cannot open {}: {e}", path.to_string_lossy());
+        exit(1)
+    });
+    use std::os::fd::AsRawFd;
+    let prot = if mprotect {
+        libc::PROT_READ
+    } else {
+        libc::PROT_READ | libc::PROT_EXEC
+    };
+    // SAFETY: a fresh private mapping of an open file; nothing aliases it.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            prot,
+            libc::MAP_PRIVATE,
+            file.as_raw_fd(),
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        println!("errno {}", errno());
+        exit(0)
+    }
+    if mprotect {
+        // SAFETY: `p` is the page mapped above.
+        if unsafe { libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC) } != 0 {
+            println!("errno {}", errno());
+            exit(0)
+        }
+    }
+    println!("ok");
+    exit(0)
+}
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     match args.first().and_then(|a| a.to_str()) {
         Some("exec") => exec(&args[1..]),
         Some("check-list") => check_list(&args[1..]),
         Some("enable-verity") => enable_verity(&args[1..]),
+        Some("hello") => {
+            println!("hello");
+            exit(0)
+        }
+        Some("setxattr") => setxattr(&args[1..]),
+        Some("mmap-exec") => map_exec(&args[1..], false),
+        Some("mprotect-exec") => map_exec(&args[1..], true),
         _ => {
             eprintln!(
                 "usage: arbor-guest exec PATH [ARG...] | check-list FILE | enable-verity PATH ALG"

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Appraisal: is a file's fs-verity digest vouched for by a trusted key?
+
+use crate::format::merkle::{self, Digest, HashAlgorithm, Params, MAX_DIGEST_SIZE};
+use crate::format::xattr;
+use crate::kapi::keys;
+use core::fmt;
+use kernel::prelude::*;
+
+/// Why a file is not trusted. Stable names: they appear in log lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// No `security.arbor` attribute.
+    Unsigned,
+    /// The attribute is not a well-formed `security.arbor` value.
+    MalformedXattr(xattr::Error),
+    /// The PKCS#7 message is malformed or uses an unsupported algorithm
+    /// (the verifier's error code).
+    MalformedSignature(i32),
+    /// The signer's key is on no trusted keyring.
+    UnknownKey,
+    /// The signature does not verify over this file's digest (another
+    /// file's signature, the file changed after signing, or a forgery).
+    BadSignature,
+    /// The attribute could not be read (an I/O error).
+    XattrUnreadable,
+    /// The digest could not be computed (I/O error, file changed while read).
+    NoDigest,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unsigned => f.write_str("unsigned"),
+            Self::MalformedXattr(e) => write!(f, "malformed xattr ({e})"),
+            Self::MalformedSignature(e) => write!(f, "malformed signature (error {e})"),
+            Self::UnknownKey => f.write_str("unknown key"),
+            Self::BadSignature => f.write_str("bad signature"),
+            Self::XattrUnreadable => f.write_str("xattr unreadable"),
+            Self::NoDigest => f.write_str("digest unavailable"),
+        }
+    }
+}
+
+/// The `security.arbor` value of a file, as far as it could be parsed.
+pub(crate) enum Signature<'a> {
+    /// No attribute.
+    None,
+    /// The attribute could not be read.
+    Unreadable,
+    /// A value that does not parse.
+    Malformed(xattr::Error),
+    /// A parsed value.
+    Arbor(xattr::Header<'a>),
+}
+
+impl<'a> Signature<'a> {
+    /// Parses the attribute value, if there is one.
+    pub(crate) fn parse(value: Option<&'a [u8]>) -> Self {
+        match value.map(xattr::parse) {
+            None => Self::None,
+            Some(Ok(h)) => Self::Arbor(h),
+            Some(Err(e)) => Self::Malformed(e),
+        }
+    }
+
+    /// The Merkle parameters to compute the digest with: the signature's,
+    /// else fs-verity's defaults.
+    pub(crate) fn params(&self) -> Params {
+        match self {
+            Self::Arbor(h) => *h.params(),
+            _ => Params::fsverity_default(),
+        }
+    }
+}
+
+/// Checks `sig` against the file digest `digest` (of algorithm `alg`).
+pub(crate) fn check(
+    sig: &Signature<'_>,
+    alg: HashAlgorithm,
+    digest: &Digest,
+) -> Result<(), Reason> {
+    let header = match sig {
+        Signature::None => return Err(Reason::Unsigned),
+        Signature::Unreadable => return Err(Reason::XattrUnreadable),
+        Signature::Malformed(e) => return Err(Reason::MalformedXattr(*e)),
+        Signature::Arbor(h) => h,
+    };
+    // The signed message is fs-verity's `struct fsverity_formatted_digest`,
+    // so `fsverity sign` output is a valid signature.
+    let mut msg = [0u8; 12 + MAX_DIGEST_SIZE];
+    let len = merkle::formatted_digest(alg, digest, &mut msg);
+    let msg = msg.get(..len).ok_or(Reason::BadSignature)?;
+    keys::verify_pkcs7(msg, header.pkcs7()).map_err(|e| match e {
+        keys::VerifyError::Rejected => Reason::BadSignature,
+        keys::VerifyError::UnknownKey => Reason::UnknownKey,
+        keys::VerifyError::Other(e) => Reason::MalformedSignature(e.to_errno()),
+    })
+}
