@@ -46,6 +46,7 @@ test)
 	"$SELFTESTS/make-test-files.sh" "$root" "$BUILD/verity-ext4.img" "$BUILD/keys"
 	cp "$SELFTESTS/guest-tests.sh" "$root/etc/arbor/tests.sh"
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
+	cp "$SELFTESTS/guest-pagein.sh" "$root/etc/arbor/pagein.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;

@@ -133,6 +133,29 @@ else
 fi
 phase host-checks
 
+# --- page-in integrity: alter one data block on the raw image, boot again ---
+# The first boot enabled fs-verity on /prog-pagein and signed it. debugfs
+# maps its first data block to a block of the image; one byte is flipped
+# there, so the file's fs-verity root and signature no longer match that
+# block while both are unchanged themselves.
+blk=$(debugfs -R "bmap /prog-pagein 0" "$BUILD/verity-ext4.img" 2>/dev/null | tail -n 1)
+if [[ "$blk" =~ ^[0-9]+$ ]]; then
+	off=$((blk * 4096 + 100))
+	byte=$(od -An -tu1 -j "$off" -N1 "$BUILD/verity-ext4.img" | tr -d ' ')
+	printf "\\$(printf %o $(((byte + 1) % 256)))" |
+		dd of="$BUILD/verity-ext4.img" bs=1 seek="$off" count=1 conv=notrunc status=none
+	truncate -s 1M "$BUILD/pagein-out.img"
+	"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-pagein.log" \
+		--disk "$BUILD/pagein-out.img" --disk "$BUILD/verity-ext4.img" \
+		--append "arbor_job=pagein.sh" --timeout 120 || true
+	tr -d '\r' < "$BUILD/guest-pagein.log" > "$BUILD/guest-pagein.clean.log"
+	count_guest "$BUILD/guest-pagein.clean.log"
+	scan_console "page-in guest" "$BUILD/guest-pagein.clean.log"
+else
+	notok "page-in: debugfs maps /prog-pagein's first block ($blk)"
+fi
+phase page-in
+
 # --- arbor left out by lsm= ---
 "$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-lsm-off.log" \
 	--append "lsm=capability arbor_job=lsm-off.sh" --timeout 120 || true

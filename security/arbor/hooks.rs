@@ -95,6 +95,14 @@ pub(crate) fn xattr_changed(inode: &Inode, name: &[u8]) {
     }
 }
 
+/// `inode_setintegrity` with `LSM_INT_FSVERITY_BUILTINSIG_VALID`: fs-verity
+/// verified the file's built-in signature against its `.fs-verity` keyring.
+pub(crate) fn fsverity_signature_valid(inode: &Inode) {
+    if let Some(s) = inode_state(inode) {
+        s.set_fsverity_sig_valid();
+    }
+}
+
 /// `file_post_open`: a writer may change the content from now on.
 pub(crate) fn file_opened(file: &File) -> Result {
     if file.is_writer() {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Per-inode state: which version of a file was last evaluated, and the verdict.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// arbor's part of an inode's security blob.
 ///
@@ -24,6 +24,10 @@ pub(crate) struct InodeState {
     version: AtomicU64,
     /// `(version + 1) << 1 | trusted` of the last evaluation; 0 for none.
     checked: AtomicU64,
+    /// fs-verity reported a valid built-in signature for this inode's
+    /// fs-verity digest (fs-verity files cannot change, so this holds for
+    /// the inode's lifetime).
+    fsverity_sig_valid: AtomicBool,
 }
 
 impl InodeState {
@@ -43,6 +47,16 @@ impl InodeState {
     pub(crate) fn verdict(&self, v: u64) -> Option<bool> {
         let c = self.checked.load(Ordering::Acquire);
         (c >> 1 == v.wrapping_add(1) & (u64::MAX >> 1)).then_some(c & 1 == 1)
+    }
+
+    /// Notes that fs-verity verified the file's built-in signature.
+    pub(crate) fn set_fsverity_sig_valid(&self) {
+        self.fsverity_sig_valid.store(true, Ordering::Release);
+    }
+
+    /// Whether fs-verity verified the file's built-in signature.
+    pub(crate) fn fsverity_sig_valid(&self) -> bool {
+        self.fsverity_sig_valid.load(Ordering::Acquire)
     }
 
     /// Records the verdict for version `v`.

@@ -62,7 +62,7 @@ static LSM_ID: CStatic<bindings::lsm_id> = CStatic::new(bindings::lsm_id {
     id: bindings::LSM_ID_ARBOR as u64,
 });
 
-const NR_HOOKS: usize = 8;
+const NR_HOOKS: usize = 9;
 
 /// arbor's hook list, filled in by `arbor_init`.
 static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> =
@@ -110,6 +110,7 @@ unsafe extern "C" fn arbor_init() -> c_int {
         hook!(inode_post_removexattr, inode_post_removexattr),
         hook!(mmap_file, mmap_file),
         hook!(file_mprotect, file_mprotect),
+        hook!(inode_setintegrity, inode_setintegrity),
     ];
     // SAFETY: LSM init runs once, on the boot CPU, before any hook can be
     // called: nothing else accesses `HOOKS` yet. `security_add_hooks` keeps
@@ -303,4 +304,20 @@ unsafe extern "C" fn file_mprotect(
     // SAFETY: a vma holds a reference to its file.
     let file = unsafe { File::from_raw(file) };
     crate::hooks::mprotect_exec(file).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+/// # Safety
+///
+/// Called by the LSM framework (from fs-verity) with a valid inode.
+unsafe extern "C" fn inode_setintegrity(
+    inode: *const bindings::inode,
+    kind: bindings::lsm_integrity_type,
+    _value: *const core::ffi::c_void,
+    _size: usize,
+) -> c_int {
+    if kind == bindings::lsm_integrity_type_LSM_INT_FSVERITY_BUILTINSIG_VALID {
+        // SAFETY: fs-verity passes the inode whose verity info it is setting up.
+        crate::hooks::fsverity_signature_valid(unsafe { Inode::from_raw(inode) });
+    }
+    0
 }

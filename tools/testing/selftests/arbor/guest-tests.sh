@@ -156,6 +156,28 @@ for mode in 0 1; do
 		"$(entries_for $d/prog-untrusted | awk '{print $3, ($6 != "")}')" "ima-sigv2 1"
 done
 echo 0 > $A/enforce
+
+# --- fs-verity files: built-in signatures, and setup for the page-in test ---
+if mount -t ext4 /dev/vdb /mnt; then
+	expect_eq "fs-verity: certificate added to the .fs-verity keyring" "$(arbor-guest fsverity-add-cert $T/trusted.der)" ""
+	expect_eq "fs-verity: enable with a built-in signature" \
+		"$(arbor-guest enable-verity /mnt/prog-fsvsig sha256 $T/sig/prog-fsvsig.p7)" ""
+	expect_eq "fs-verity: enable without a signature" "$(arbor-guest enable-verity /mnt/prog-fsvnosig sha256)" ""
+	expect_eq "fs-verity: security.arbor set on ext4" \
+		"$(arbor-guest setxattr /mnt/prog-pagein security.arbor $T/sig/prog-pagein)" ""
+	expect_eq "fs-verity: enable on a file signed in security.arbor" \
+		"$(arbor-guest enable-verity /mnt/prog-pagein sha256)" ""
+	echo 1 > $A/enforce
+	expect_run "[enforce=1] fs-verity file with a valid built-in signature runs" /mnt/prog-fsvsig hello
+	expect_run "[enforce=1] fs-verity file with no signature is refused" /mnt/prog-fsvnosig "exec-errno $EACCES"
+	expect_run "[enforce=1] fs-verity file signed in security.arbor runs" /mnt/prog-pagein hello
+	echo 0 > $A/enforce
+	expect_eq "fs-verity: the signed file's entry carries fs-verity's digest" \
+		"$(entries_for /mnt/prog-pagein | awk '{print $4}')" "$(cat $T/expected-pagein)"
+	umount /mnt
+else
+	notok "fs-verity: ext4 test image mounted again" "mount failed"
+fi
 dmesg | grep 'arbor:' > /out/arbor-dmesg.txt
 
 # --- list consistency under concurrent appends ---

@@ -52,8 +52,27 @@ for alg in sha256 sha512; do
 	chmod 755 "$vdir/v-$alg"
 	echo "v-$alg $alg $(digest "$vdir/v-$alg" "$alg")" >> "$t/expected-verity"
 done
+# Programs on ext4 for appraisal of fs-verity files: one with a built-in
+# fs-verity signature (no security.arbor), one with no signature at all,
+# and one signed in security.arbor whose data the host corrupts between two
+# boots (the page-in test).
+n=10
+for p in fsvsig fsvnosig pagein; do
+	n=$((n + 1))
+	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$vdir/prog-$p"
+	chmod 755 "$vdir/prog-$p"
+done
+mkdir -p "$t/sig"
+fsverity sign "$vdir/prog-fsvsig" "$t/sig/prog-fsvsig.p7" --key="$keys/trusted.key" --cert="$keys/trusted.pem" > /dev/null
+s=$(mktemp)
+fsverity sign "$vdir/prog-pagein" "$s" --key="$keys/trusted.key" --cert="$keys/trusted.pem" > /dev/null
+{ printf '\001\001\014\000'; cat "$s"; } > "$t/sig/prog-pagein"
+rm -f "$s"
+echo "verity:sha256:$(digest "$vdir/prog-pagein")" > "$t/expected-pagein"
+openssl x509 -in "$keys/trusted.pem" -outform DER -out "$t/trusted.der"
+
 rm -f "$image"
-truncate -s 8M "$image"
+truncate -s 32M "$image"
 mkfs.ext4 -q -b 4096 -O verity -d "$vdir" "$image"
 rm -rf "$vdir"
 

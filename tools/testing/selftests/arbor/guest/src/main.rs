@@ -5,8 +5,12 @@
 //! Usage:
 //!   arbor-guest exec PATH [ARG...]   execve(PATH); on failure print
 //!                                    `exec-errno N` and exit 126
-//!   arbor-guest enable-verity PATH sha256|sha512
-//!                                    FS_IOC_ENABLE_VERITY with 4 KiB blocks
+//!   arbor-guest enable-verity PATH sha256|sha512 [SIG_FILE]
+//!                                    FS_IOC_ENABLE_VERITY with 4 KiB blocks,
+//!                                    with a built-in signature if given
+//!   arbor-guest fsverity-add-cert CERT_DER
+//!                                    add a certificate to the .fs-verity
+//!                                    keyring (as `keyctl padd`)
 //!   arbor-guest hello                print `hello` (a program to run)
 //!   arbor-guest setxattr PATH NAME VALUE_FILE
 //!                                    set an xattr to the bytes of a file
@@ -98,9 +102,15 @@ const FS_IOC_ENABLE_VERITY: libc::c_ulong = 0x4080_6685;
 
 fn enable_verity(args: &[std::ffi::OsString]) -> ! {
     let (Some(path), Some(alg)) = (args.first(), args.get(1).and_then(|a| a.to_str())) else {
-        eprintln!("usage: arbor-guest enable-verity PATH sha256|sha512");
+        eprintln!("usage: arbor-guest enable-verity PATH sha256|sha512 [SIG_FILE]");
         exit(2)
     };
+    let sig = args.get(2).map(|f| {
+        std::fs::read(f).unwrap_or_else(|e| {
+            println!("cannot read {}: {e}", f.to_string_lossy());
+            exit(1)
+        })
+    });
     let hash_algorithm = match alg {
         "sha256" => 1,
         "sha512" => 2,
@@ -119,9 +129,9 @@ fn enable_verity(args: &[std::ffi::OsString]) -> ! {
         block_size: 4096,
         salt_size: 0,
         salt_ptr: 0,
-        sig_size: 0,
+        sig_size: sig.as_ref().map_or(0, |s| s.len() as u32),
         reserved1: 0,
-        sig_ptr: 0,
+        sig_ptr: sig.as_ref().map_or(0, |s| s.as_ptr() as u64),
         reserved2: [0; 11],
     };
     use std::os::fd::AsRawFd;
@@ -129,6 +139,45 @@ fn enable_verity(args: &[std::ffi::OsString]) -> ! {
     let r = unsafe { libc::ioctl(file.as_raw_fd(), FS_IOC_ENABLE_VERITY, &arg) };
     if r != 0 {
         println!("enable-verity: {}", std::io::Error::last_os_error());
+        exit(1)
+    }
+    exit(0)
+}
+
+/// Adds a DER certificate to the `.fs-verity` keyring, found by name in
+/// /proc/keys.
+fn fsverity_add_cert(args: &[std::ffi::OsString]) -> ! {
+    let Some(cert) = args.first() else {
+        eprintln!("usage: arbor-guest fsverity-add-cert CERT_DER");
+        exit(2)
+    };
+    let der = std::fs::read(cert).unwrap_or_else(|e| {
+        println!("cannot read {}: {e}", cert.to_string_lossy());
+        exit(1)
+    });
+    let keys = std::fs::read_to_string("/proc/keys").unwrap_or_default();
+    let Some(id) = keys
+        .lines()
+        .find(|l| l.contains(" keyring ") && l.contains(".fs-verity:"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|id| i32::from_str_radix(id, 16).ok())
+    else {
+        println!("no .fs-verity keyring in /proc/keys");
+        exit(1)
+    };
+    // SAFETY: NUL-terminated type and description; a buffer of `der.len()` bytes.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_add_key,
+            c"asymmetric".as_ptr(),
+            c"".as_ptr(),
+            der.as_ptr(),
+            der.len(),
+            id,
+        )
+    };
+    if r < 0 {
+        println!("add_key: errno {}", errno());
         exit(1)
     }
     exit(0)
@@ -219,6 +268,7 @@ fn main() {
             exit(0)
         }
         Some("setxattr") => setxattr(&args[1..]),
+        Some("fsverity-add-cert") => fsverity_add_cert(&args[1..]),
         Some("mmap-exec") => map_exec(&args[1..], false),
         Some("mprotect-exec") => map_exec(&args[1..], true),
         _ => {
