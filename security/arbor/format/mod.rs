@@ -10,5 +10,6 @@
 
 pub mod hex;
 pub mod merkle;
+pub mod policy;
 pub mod template;
 pub mod xattr;
