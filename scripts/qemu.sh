@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the arbor kernel under QEMU (TCG; KVM is not usable on our machines)
 # with an initramfs; the guest powers off when its job is done.
-#   qemu.sh INITRAMFS CONSOLE_LOG [--disk IMG]... [--append ARGS] [--timeout S] [--tee]
+#   qemu.sh INITRAMFS CONSOLE_LOG [--disk IMG]... [--tpm SOCKET] [--append ARGS] [--timeout S] [--tee]
 # Disks appear in the guest as /dev/vda, /dev/vdb, ... in the order given.
 source "$(dirname "$0")/lib.sh"
 
 initrd=${1:?usage}; log=${2:?usage}; shift 2
-disks=(); append=; timeout_s=240; tee=
+disks=(); tpm=; append=; timeout_s=240; tee=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--disk) disks+=("$2"); shift 2 ;;
+	--tpm) tpm=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--tee) tee=1; shift ;;
@@ -18,10 +19,18 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+# Without ACPI the guest finds a TPM only when told to probe for one.
+[ -n "$tpm" ] && append="$append tpm_tis.force=1"
+
 args=(-accel tcg -cpu max -m 512 -smp 1 -nographic -no-reboot
 	-kernel "$BZIMAGE" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 $append")
 for d in "${disks[@]}"; do args+=(-drive "file=$d,format=raw,if=virtio"); done
+if [ -n "$tpm" ]; then
+	# A TPM 2.0 on the TIS interface (tpm_tis.force=1 is on the command line).
+	args+=(-chardev "socket,id=chrtpm,path=$tpm" -tpmdev emulator,id=tpm0,chardev=chrtpm
+		-device tpm-tis,tpmdev=tpm0)
+fi
 
 status=0
 if [ -n "$tee" ]; then

@@ -34,6 +34,8 @@ struct Arbor {
     sha512: Shash,
     /// SHA-1: template digests, the SHA-1 PCR bank.
     sha1: Shash,
+    /// The TPM, if the machine has one.
+    tpm: Option<kapi::tpm::Tpm>,
     #[pin]
     list: log::MeasurementList,
 }
@@ -44,8 +46,19 @@ impl Arbor {
             sha256: Shash::new(c_str!("sha256"))?,
             sha512: Shash::new(c_str!("sha512"))?,
             sha1: Shash::new(c_str!("sha1"))?,
+            tpm: kapi::tpm::Tpm::default_chip()?,
             list <- log::MeasurementList::new(),
         }? Error)
+    }
+}
+
+impl Arbor {
+    /// The transforms the measurement list uses.
+    fn hashes(&self) -> log::Hashes<'_> {
+        log::Hashes {
+            sha1: &self.sha1,
+            sha256: &self.sha256,
+        }
     }
 }
 

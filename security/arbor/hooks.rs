@@ -39,6 +39,18 @@ pub(crate) fn late_init() -> Result {
             e.to_errno()
         );
     })?;
+    // The first entry, before any hook can see the list.
+    measure::boot_aggregate(&arbor).inspect_err(|e| {
+        pr_err!("cannot record boot_aggregate (error {})\n", e.to_errno());
+    })?;
+    pr_info!(
+        "measurement list ready; {}\n",
+        if arbor.tpm.is_some() {
+            "extending a TPM"
+        } else {
+            "no TPM: software PCR values only"
+        }
+    );
     ARBOR.set(arbor)?;
     fs::create()
         .inspect_err(|e| pr_err!("cannot create securityfs files (error {})\n", e.to_errno()))

@@ -11,6 +11,7 @@
 use crate::format::merkle::Digester;
 use crate::format::template::{self, Field, Template, TEMPLATE_DIGEST_SIZE};
 use crate::kapi::crypto::Shash;
+use crate::kapi::tpm::{self, Tpm};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -92,6 +93,41 @@ pub(crate) struct MeasurementList {
     pcrs: Mutex<SoftwarePcrs>,
 }
 
+/// The transforms an append needs.
+pub(crate) struct Hashes<'a> {
+    /// SHA-1, for the SHA-1 software bank.
+    pub(crate) sha1: &'a Shash,
+    /// SHA-256, for the SHA-256 software bank.
+    pub(crate) sha256: &'a Shash,
+}
+
+/// Hashes `data` with `h` into `out` (of `h`'s digest size).
+fn digest_into(h: &Shash, data: &[u8], out: &mut [u8]) -> Result {
+    let mut d = h.desc()?;
+    d.init()?;
+    d.update(data)?;
+    d.finish(out)
+}
+
+/// An entry's digest for each TPM bank, in bank order, zero-padded: the
+/// template digest for SHA-1; the bank's hash over the template data where
+/// the kernel has the algorithm; else the SHA-1 template digest
+/// zero-padded, as IMA does.
+fn tpm_digests(t: &Tpm, entry: &Entry) -> Result<KVec<[u8; tpm::MAX_DIGEST_SIZE]>> {
+    let mut v = KVec::with_capacity(t.banks().len(), GFP_KERNEL)?;
+    for b in t.banks() {
+        let mut d = [0u8; tpm::MAX_DIGEST_SIZE];
+        match &b.hash {
+            Some(h) if b.alg_id != tpm::ALG_SHA1 && h.digest_size() == b.digest_size => {
+                digest_into(h, &entry.data, d.get_mut(..b.digest_size).ok_or(EINVAL)?)?
+            }
+            _ => d[..TEMPLATE_DIGEST_SIZE].copy_from_slice(&entry.template_digest),
+        }
+        v.push(d, GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
 /// Extends `pcr` with `digest`: `pcr = H(pcr || digest)`.
 fn extend(h: &Shash, pcr: &mut [u8], digest: &[u8]) -> Result {
     let mut d = h.desc()?;
@@ -110,41 +146,53 @@ impl MeasurementList {
         })
     }
 
-    /// Appends `entry` and extends the PCRs, unless `still_wanted` (called
-    /// under the append lock) says another thread already recorded it.
-    /// Returns whether the entry was appended.
+    /// Appends `entry` and extends the PCRs (the software values, and
+    /// arbor's PCR in every bank of `tpm`, after the append and under the
+    /// same lock), unless `still_wanted` (called under that lock) says
+    /// another thread already recorded it. Returns whether the entry was
+    /// appended.
     pub(crate) fn append(
         &self,
         entry: KBox<Entry>,
-        sha1: &Shash,
-        sha256: &Shash,
+        hashes: &Hashes<'_>,
+        tpm: Option<&Tpm>,
+        pcr: u32,
         still_wanted: impl FnOnce() -> bool,
     ) -> Result<bool> {
-        // SHA-256 bank digest of the entry, computed outside the locks.
+        // Digests for the SHA-256 software bank and every TPM bank,
+        // computed outside the locks.
         let mut bank256 = [0u8; SHA256_SIZE];
-        let mut d = sha256.desc()?;
-        d.init()?;
-        d.update(&entry.data)?;
-        d.finish(&mut bank256)?;
+        digest_into(hashes.sha256, &entry.data, &mut bank256)?;
+        let tpm_digests = match tpm {
+            Some(t) => Some(tpm_digests(t, &entry)?),
+            None => None,
+        };
 
         let mut pcrs = self.pcrs.lock();
         if !still_wanted() {
             return Ok(false);
         }
         // Make room first: after this point nothing can fail, so the list
-        // and the PCR values never disagree.
+        // and the software PCR values never disagree.
         self.entries.lock().reserve(1, GFP_KERNEL)?;
         let mut next = SoftwarePcrs {
             sha1: pcrs.sha1,
             sha256: pcrs.sha256,
         };
-        extend(sha1, &mut next.sha1, &entry.template_digest)?;
-        extend(sha256, &mut next.sha256, &bank256)?;
+        extend(hashes.sha1, &mut next.sha1, &entry.template_digest)?;
+        extend(hashes.sha256, &mut next.sha256, &bank256)?;
         let entry: &'static Entry = KBox::leak(entry);
         // Cannot fail: capacity was reserved above and only appends (under
         // `pcrs`) use it.
         self.entries.lock().push(entry, GFP_KERNEL)?;
         *pcrs = next;
+        if let (Some(t), Some(d)) = (tpm, tpm_digests) {
+            // The entry is in the list: the list may run ahead of the TPM,
+            // never behind it. A TPM error leaves it ahead, and is logged.
+            if let Err(e) = t.extend(pcr, &d) {
+                pr_err!("TPM PCR {} extend failed (error {})\n", pcr, e.to_errno());
+            }
+        }
         Ok(true)
     }
 

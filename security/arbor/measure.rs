@@ -4,7 +4,7 @@
 
 use crate::appraise::{self, Reason, Signature};
 use crate::digest::{self, Source};
-use crate::format::merkle::{Digest, HashAlgorithm};
+use crate::format::merkle::{Digest, Digester, HashAlgorithm};
 use crate::format::template::{DigestType, Field, Template};
 use crate::format::xattr;
 use crate::kapi::file::File;
@@ -154,9 +154,12 @@ fn evaluate(
         Field::Raw(value),
     ];
     let entry = Entry::new(PCR, Template::ImaSigV2, &fields, &arbor.sha1)?;
-    arbor
-        .list
-        .append(entry, &arbor.sha1, &arbor.sha256, || match state {
+    arbor.list.append(
+        entry,
+        &arbor.hashes(),
+        arbor.tpm.as_ref(),
+        PCR,
+        || match state {
             // Another task evaluated this version while we hashed.
             Some(s) if s.verdict(version).is_some() => false,
             Some(s) => {
@@ -167,8 +170,64 @@ fn evaluate(
                 true
             }
             None => true,
-        })?;
+        },
+    )?;
     Ok(outcome)
+}
+
+/// Appends the `boot_aggregate` entry, which must be the list's first: a
+/// digest over PCRs 0-7 (and 8-9 for banks other than SHA-1) of the SHA-256
+/// bank, or the SHA-1 bank if the TPM has no SHA-256 bank, as IMA computes
+/// it; all zeros without a TPM.
+pub(crate) fn boot_aggregate(arbor: &Arbor) -> Result {
+    let mut value = [0u8; crate::kapi::tpm::MAX_DIGEST_SIZE];
+    let mut alg = "sha256";
+    let mut len = 32;
+    if let Some(t) = &arbor.tpm {
+        let banks = t.banks();
+        let pick = banks
+            .iter()
+            .position(|b| b.alg_id == crate::kapi::tpm::ALG_SHA256)
+            .or_else(|| {
+                banks
+                    .iter()
+                    .position(|b| b.alg_id == crate::kapi::tpm::ALG_SHA1)
+            });
+        if let Some(i) = pick {
+            let sha1 = banks
+                .get(i)
+                .is_some_and(|b| b.alg_id == crate::kapi::tpm::ALG_SHA1);
+            let (h, size) = if sha1 {
+                (&arbor.sha1, 20)
+            } else {
+                (&arbor.sha256, 32)
+            };
+            let mut d = h.desc()?;
+            d.init()?;
+            let mut pcr = [0u8; crate::kapi::tpm::MAX_DIGEST_SIZE];
+            for idx in 0..if sha1 { 8 } else { 10 } {
+                let p = pcr.get_mut(..size).ok_or(EINVAL)?;
+                t.read(idx, i, p)?;
+                d.update(p)?;
+            }
+            d.finish(value.get_mut(..size).ok_or(EINVAL)?)?;
+            (alg, len) = if sha1 { ("sha1", 20) } else { ("sha256", 32) };
+        }
+    }
+    let fields = [
+        Field::DigestNgV2 {
+            kind: DigestType::Ima,
+            alg,
+            digest: value.get(..len).ok_or(EINVAL)?,
+        },
+        Field::NameNg(b"boot_aggregate"),
+        Field::Raw(&[]),
+    ];
+    let entry = Entry::new(PCR, Template::ImaSigV2, &fields, &arbor.sha1)?;
+    arbor
+        .list
+        .append(entry, &arbor.hashes(), arbor.tpm.as_ref(), PCR, || true)?;
+    Ok(())
 }
 
 /// Displays a byte string with non-printable bytes escaped.

@@ -13,3 +13,4 @@ pub(crate) mod global;
 pub(crate) mod keys;
 pub(crate) mod lsm;
 pub(crate) mod securityfs;
+pub(crate) mod tpm;

@@ -93,6 +93,13 @@ EACCES=13
 expect_eq "boot mode is permissive" "$(cat $A/enforce)" 0
 expect_eq "enforce is mode 0644, owned by root" "$(stat -c '%a %u %g' $A/enforce)" "644 0 0"
 if echo 2 > $A/enforce 2>/dev/null; then notok "enforce rejects values other than 0 and 1" "accepted 2"; else ok "enforce rejects values other than 0 and 1"; fi
+CAP_MAC_ADMIN=33
+EPERM=1
+expect_eq "enforce: root without CAP_MAC_ADMIN cannot switch the mode" \
+	"$(arbor-guest write-without-cap $CAP_MAC_ADMIN $A/enforce 1)" "errno $EPERM"
+expect_eq "enforce: the refused write left the mode unchanged" "$(cat $A/enforce)" 0
+expect_eq "enforce: dropping another capability does not matter" \
+	"$(arbor-guest write-without-cap 0 $A/enforce 0)" ok
 # The guest's tools must stay runnable when enforcing.
 arbor-guest setxattr /bin/busybox security.arbor $T/sig/busybox
 arbor-guest setxattr /bin/arbor-guest security.arbor $T/sig/arbor-guest
@@ -207,6 +214,22 @@ cat $A/ascii_runtime_measurements > /out/ascii_runtime_measurements
 cat $A/runtime_measurements_count > /out/runtime_measurements_count
 cat $A/software_pcrs_sha1 > /out/software_pcrs_sha1
 cat $A/software_pcrs_sha256 > /out/software_pcrs_sha256
+# The TPM's PCRs, read after the list was copied, in evmctl's format.
+if [ -d /sys/class/tpm/tpm0/pcr-sha1 ]; then
+	ok "a TPM is present (swtpm)"
+	for bank in sha1 sha256; do
+		i=0
+		while [ $i -lt 24 ]; do
+			printf 'PCR-%02d: %s\n' $i "$(tr 'A-F' 'a-f' < /sys/class/tpm/tpm0/pcr-$bank/$i)"
+			i=$((i + 1))
+		done > /out/tpm_pcrs_$bank
+	done
+	expect_eq "first entry is boot_aggregate" "$(head -n 1 /out/ascii_runtime_measurements | awk '{print $5}')" boot_aggregate
+	expect_eq "boot_aggregate uses the SHA-256 bank" \
+		"$(head -n 1 /out/ascii_runtime_measurements | awk '{print substr($4, 1, 11)}')" "ima:sha256:"
+else
+	notok "a TPM is present (swtpm)" "no /sys/class/tpm/tpm0/pcr-sha1"
+fi
 n=$(cat /out/runtime_measurements_count)
 expect_eq "count node equals ASCII lines" "$(grep -c . /out/ascii_runtime_measurements)" "$n"
 expect_eq "count node equals binary records" "$(arbor-guest check-list /out/binary_runtime_measurements)" "records $n"

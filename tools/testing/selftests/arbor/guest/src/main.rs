@@ -18,6 +18,9 @@
 //!                                    or `errno N`
 //!   arbor-guest mprotect-exec PATH   mmap PATH read-only, then mprotect
 //!                                    it executable; print `ok` or `errno N`
+//!   arbor-guest write-without-cap CAP FILE VALUE
+//!                                    drop capability number CAP, then write
+//!                                    VALUE to FILE; print `ok` or `errno N`
 //!   arbor-guest check-list FILE      parse a binary measurement list and
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
@@ -183,6 +186,67 @@ fn fsverity_add_cert(args: &[std::ffi::OsString]) -> ! {
     exit(0)
 }
 
+/// `struct __user_cap_header_struct` and `__user_cap_data_struct` (v3).
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+fn write_without_cap(args: &[std::ffi::OsString]) -> ! {
+    let [cap, file, value] = args else {
+        eprintln!("usage: arbor-guest write-without-cap CAP FILE VALUE");
+        exit(2)
+    };
+    let Some(cap) = cap
+        .to_str()
+        .and_then(|c| c.parse::<u32>().ok())
+        .filter(|&c| c < 64)
+    else {
+        eprintln!("arbor-guest: CAP must be a capability number below 64");
+        exit(2)
+    };
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: a v3 header and two data structs, as capget requires.
+    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) } != 0 {
+        println!("capget: errno {}", errno());
+        exit(1)
+    }
+    let (word, bit) = ((cap / 32) as usize, 1u32 << (cap % 32));
+    data[word].effective &= !bit;
+    data[word].permitted &= !bit;
+    data[word].inheritable &= !bit;
+    // SAFETY: as above.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } != 0 {
+        println!("capset: errno {}", errno());
+        exit(1)
+    }
+    use std::io::Write;
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .open(file)
+        .and_then(|mut f| f.write_all(value.as_encoded_bytes()));
+    match result {
+        Ok(()) => println!("ok"),
+        Err(e) => println!("errno {}", e.raw_os_error().unwrap_or(0)),
+    }
+    exit(0)
+}
+
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
@@ -269,6 +333,7 @@ fn main() {
         }
         Some("setxattr") => setxattr(&args[1..]),
         Some("fsverity-add-cert") => fsverity_add_cert(&args[1..]),
+        Some("write-without-cap") => write_without_cap(&args[1..]),
         Some("mmap-exec") => map_exec(&args[1..], false),
         Some("mprotect-exec") => map_exec(&args[1..], true),
         _ => {
