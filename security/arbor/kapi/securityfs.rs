@@ -160,9 +160,14 @@ pub(crate) fn create_dir(name: &CStr, parent: Option<&Node>) -> Result<Node> {
     Ok(Node(d))
 }
 
-/// Creates the read-only file `name` in `parent` with permission bits
-/// `mode`, its content rendered by `S`.
-pub(crate) fn create_file<S: SeqSource>(name: &CStr, mode: u16, parent: &Node) -> Result<Node> {
+/// Creates the file `name` in `parent` with permission bits `mode` and the
+/// file operations `fops`.
+fn create(
+    name: &CStr,
+    mode: u16,
+    parent: &Node,
+    fops: &'static bindings::file_operations,
+) -> Result<Node> {
     // SAFETY: `name` is NUL-terminated; `parent` is a valid dentry; the
     // file operations are 'static.
     let d = from_err_ptr(unsafe {
@@ -171,11 +176,17 @@ pub(crate) fn create_file<S: SeqSource>(name: &CStr, mode: u16, parent: &Node) -
             bindings::S_IFREG as u16 | mode,
             parent.0,
             core::ptr::null_mut(),
-            Adapter::<S>::file_ops(),
+            fops,
         )
     })?;
     // INVARIANT: securityfs returned a valid dentry.
     Ok(Node(d))
+}
+
+/// Creates the read-only file `name` in `parent` with permission bits
+/// `mode`, its content rendered by `S`.
+pub(crate) fn create_file<S: SeqSource>(name: &CStr, mode: u16, parent: &Node) -> Result<Node> {
+    create(name, mode, parent, Adapter::<S>::file_ops())
 }
 
 /// A small control file that root can write, like SELinux's `enforce`.
@@ -269,16 +280,5 @@ pub(crate) fn create_control_file<C: Control>(
     mode: u16,
     parent: &Node,
 ) -> Result<Node> {
-    // SAFETY: as in `create_file`.
-    let d = from_err_ptr(unsafe {
-        bindings::securityfs_create_file(
-            name.as_char_ptr(),
-            bindings::S_IFREG as u16 | mode,
-            parent.0,
-            core::ptr::null_mut(),
-            ControlAdapter::<C>::file_ops(),
-        )
-    })?;
-    // INVARIANT: securityfs returned a valid dentry.
-    Ok(Node(d))
+    create(name, mode, parent, ControlAdapter::<C>::file_ops())
 }

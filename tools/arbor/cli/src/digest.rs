@@ -12,12 +12,13 @@
 //! hash, and an empty file's root is all zeros, as in fs-verity.
 
 use crate::hash::Sha;
+use crate::read_full;
 use anyhow::{Context, Result};
 use arbor_format::merkle::{self, Digest, HashAlgorithm, Params, TreeBuilder};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{ErrorKind, IsTerminal, Read};
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 /// Bytes read and hashed per step; a multiple of every block size.
@@ -55,20 +56,6 @@ fn hash_leaves(base: &Sha, params: &Params, data: &[u8], out: &mut [u8]) {
             }
             h.finish_into(dst);
         });
-}
-
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// The result of hashing a file.

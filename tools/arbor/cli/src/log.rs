@@ -9,6 +9,7 @@
 //! `arbor_format::template` code, the same code the kernel uses to write
 //! the list.
 
+use crate::read_full;
 use crate::sign::{check_ima_sig, SigCheck, VerifyKey};
 use crate::Failure;
 use anyhow::{bail, Context, Result};
@@ -30,20 +31,6 @@ pub struct ListReader<R> {
     index: u64,
     /// Byte offset of the next entry.
     offset: u64,
-}
-
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn le32(b: &[u8]) -> u32 {
