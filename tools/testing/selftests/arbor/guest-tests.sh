@@ -187,26 +187,50 @@ else
 fi
 dmesg | grep 'arbor:' > /out/arbor-dmesg.txt
 
-# --- list consistency under concurrent appends ---
-# Writers exec new files while a reader copies the binary list; every copy
-# must consist of whole records with valid template digests.
-i=0
-while [ $i -lt 40 ]; do
-	printf '\0%s' "$i" > /tmp/c$i
-	chmod 755 /tmp/c$i
-	i=$((i + 1))
+# --- list consistency under concurrent appends (stress) ---
+# Three writers each exec 30 new files (each a new entry, each a TPM
+# extend) while a reader copies the binary list over and over; every copy
+# must consist of whole records with valid template digests, and copies
+# never shrink. The final list is replayed against the TPM on the host.
+before=$(cat $A/runtime_measurements_count)
+for w in 1 2 3; do
+	i=0
+	while [ $i -lt 30 ]; do
+		printf '\0%s-%s' $w $i > /tmp/c$w-$i
+		chmod 755 /tmp/c$w-$i
+		i=$((i + 1))
+	done
 done
-( i=0; while [ $i -lt 40 ]; do arbor-guest exec /tmp/c$i > /dev/null; i=$((i + 1)); done ) &
-writer=$!
+pids=
+for w in 1 2 3; do
+	( i=0; while [ $i -lt 30 ]; do arbor-guest exec /tmp/c$w-$i > /dev/null; i=$((i + 1)); done ) &
+	pids="$pids $!"
+done
+writers_running() {
+	for p in $pids; do kill -0 $p 2>/dev/null && return 0; done
+	return 1
+}
 bad=0
 reads=0
-while kill -0 $writer 2>/dev/null || [ $reads -lt 3 ]; do
+last=0
+while writers_running || [ $reads -lt 3 ]; do
 	cat $A/binary_runtime_measurements > /tmp/snap
-	arbor-guest check-list /tmp/snap > /tmp/check || { bad=1; cat /tmp/check; }
+	out=$(arbor-guest check-list /tmp/snap)
+	case "$out" in
+	"records "*)
+		n=${out#records }
+		[ "$n" -ge "$last" ] || { bad=1; echo "copy shrank: $n < $last"; }
+		last=$n
+		;;
+	*) bad=1; echo "$out" ;;
+	esac
 	reads=$((reads + 1))
 done
-wait $writer
-expect_eq "concurrent reads see only whole, valid records ($reads reads)" "$bad" 0
+wait
+expect_eq "stress: $reads concurrent copies were whole, valid and never shrank" "$bad" 0
+if [ $reads -gt 3 ]; then ok "stress: the reader ran while writers appended ($reads copies)"; else notok "stress: the reader ran while writers appended" "only $reads copies"; fi
+expect_eq "stress: every exec added exactly one entry" \
+	"$(( $(cat $A/runtime_measurements_count) - before ))" 90
 
 # --- the count node and both lists agree ---
 cat $A/binary_runtime_measurements > /out/binary_runtime_measurements
