@@ -45,10 +45,7 @@ impl Entry {
         let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
         template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
         let mut template_digest = [0u8; TEMPLATE_DIGEST_SIZE];
-        let mut d = sha1.desc()?;
-        d.init()?;
-        d.update(&data)?;
-        d.finish(&mut template_digest)?;
+        sha1.digest(&data, &mut template_digest)?;
         // INVARIANT: `data` was encoded from `fields` of `template`, and the
         // digest is SHA-1 over it.
         Ok(KBox::new(
@@ -101,14 +98,6 @@ pub(crate) struct Hashes<'a> {
     pub(crate) sha256: &'a Shash,
 }
 
-/// Hashes `data` with `h` into `out` (of `h`'s digest size).
-fn digest_into(h: &Shash, data: &[u8], out: &mut [u8]) -> Result {
-    let mut d = h.desc()?;
-    d.init()?;
-    d.update(data)?;
-    d.finish(out)
-}
-
 /// An entry's digest for each TPM bank, in bank order, zero-padded: the
 /// template digest for SHA-1; the bank's hash over the template data where
 /// the kernel has the algorithm; else the SHA-1 template digest
@@ -119,7 +108,7 @@ fn tpm_digests(t: &Tpm, entry: &Entry) -> Result<KVec<[u8; tpm::MAX_DIGEST_SIZE]
         let mut d = [0u8; tpm::MAX_DIGEST_SIZE];
         match &b.hash {
             Some(h) if b.alg_id != tpm::ALG_SHA1 && h.digest_size() == b.digest_size => {
-                digest_into(h, &entry.data, d.get_mut(..b.digest_size).ok_or(EINVAL)?)?
+                h.digest(&entry.data, d.get_mut(..b.digest_size).ok_or(EINVAL)?)?
             }
             _ => d[..TEMPLATE_DIGEST_SIZE].copy_from_slice(&entry.template_digest),
         }
@@ -162,7 +151,7 @@ impl MeasurementList {
         // Digests for the SHA-256 software bank and every TPM bank,
         // computed outside the locks.
         let mut bank256 = [0u8; SHA256_SIZE];
-        digest_into(hashes.sha256, &entry.data, &mut bank256)?;
+        hashes.sha256.digest(&entry.data, &mut bank256)?;
         let tpm_digests = match tpm {
             Some(t) => Some(tpm_digests(t, &entry)?),
             None => None,

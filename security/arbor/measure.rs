@@ -52,20 +52,25 @@ impl Hook {
 pub(crate) fn check(arbor: &Arbor, file: &File, hook: Hook) -> Result {
     let state = inode_state(file.inode());
     let version = state.map_or(0, |s| s.version());
-    let reason = match state.and_then(|s| s.verdict(version)) {
+    let cached = state.and_then(|s| s.verdict(version));
+    match cached {
         Some(true) => return Ok(()),
         // Logged when it was evaluated; in permissive mode once is enough.
         Some(false) if !mode::enforcing() => return Ok(()),
-        Some(false) => None,
-        None => match evaluate(arbor, file, hook, state, version)? {
+        _ => {}
+    }
+    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let path = file.path(&mut pathbuf);
+    let reason = match cached {
+        Some(_) => None,
+        None => match evaluate(arbor, file, path, hook, state, version)? {
             Ok(()) => return Ok(()),
             Err(reason) => Some(reason),
         },
     };
     // The mode is read once, at the end of the decision.
     let enforcing = mode::enforcing();
-    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
-    let path = BStr(file.path(&mut pathbuf));
+    let path = BStr(path);
     let action = if enforcing {
         "denied"
     } else {
@@ -87,26 +92,55 @@ pub(crate) fn check(arbor: &Arbor, file: &File, hook: Hook) -> Result {
     }
 }
 
-/// Measures and appraises the current content of `file`, appending one
-/// `ima-sigv2` entry. Returns the appraisal outcome.
+/// Which extended attribute holds a file's signature, and its length.
+enum SigXattr {
+    /// `security.arbor`.
+    Arbor(usize),
+    /// `security.ima` (there is no `security.arbor`).
+    Ima(usize),
+    /// Neither.
+    Absent,
+    /// Reading one failed.
+    Unreadable,
+}
+
+/// Measures and appraises the current content of `file` (at `path`),
+/// appending one `ima-sigv2` entry. Returns the appraisal outcome.
 fn evaluate(
     arbor: &Arbor,
     file: &File,
+    path: &[u8],
     hook: Hook,
     state: Option<&crate::state::InodeState>,
     version: u64,
 ) -> Result<Result<(), Reason>> {
-    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
-    let path = file.path(&mut pathbuf);
-
+    // security.arbor first; without it, an IMA sigv3 in security.ima.
     let mut xbuf = KVVec::from_elem(0u8, xattr::XATTR_SIZE_MAX, GFP_KERNEL)?;
-    let (value, sig) = match file.xattr(c_str!("security.arbor"), &mut xbuf) {
-        Ok(Some(n)) => {
-            let value = xbuf.get(..n).unwrap_or_default();
-            (value, Signature::parse(Some(value)))
+    let found = match file.xattr(c_str!("security.arbor"), &mut xbuf) {
+        Ok(Some(n)) => SigXattr::Arbor(n),
+        Ok(None) => match file.xattr(c_str!("security.ima"), &mut xbuf) {
+            Ok(Some(n)) => SigXattr::Ima(n),
+            Ok(None) => SigXattr::Absent,
+            Err(_) => SigXattr::Unreadable,
+        },
+        Err(_) => SigXattr::Unreadable,
+    };
+    let (sig, value) = match found {
+        SigXattr::Arbor(n) => {
+            let v = xbuf.get(..n).unwrap_or_default();
+            (Signature::parse(Some(v)), v)
         }
-        Ok(None) => (&[][..], Signature::None),
-        Err(_) => (&[][..], Signature::Unreadable),
+        SigXattr::Ima(n) => {
+            let v = xbuf.get(..n).unwrap_or_default();
+            match Signature::parse_ima(v) {
+                // Not an fs-verity signature (an IMA file hash, say): the
+                // list records no signature for it.
+                Signature::None => (Signature::None, &[][..]),
+                sig => (sig, v),
+            }
+        }
+        SigXattr::Absent => (Signature::None, &[][..]),
+        SigXattr::Unreadable => (Signature::Unreadable, &[][..]),
     };
 
     let params = sig.params();
@@ -117,7 +151,7 @@ fn evaluate(
     let fsverity_sig = state.is_some_and(|s| s.fsverity_sig_valid());
     let (alg, digest, outcome) = match digest::file_digest(file, &params, tfm) {
         Ok((alg, digest, source)) => {
-            let outcome = appraise::check(&sig, alg, &digest).or_else(|reason| {
+            let outcome = appraise::check(&sig, alg, &digest, tfm).or_else(|reason| {
                 // fs-verity checked a built-in signature over the very digest
                 // it holds and enforces at page-in.
                 if source == Source::FsVerity && fsverity_sig {

@@ -9,6 +9,7 @@
 //! crypto API and the host plugs in a userspace SHA implementation.
 
 pub mod hex;
+pub mod imasig;
 pub mod merkle;
 pub mod policy;
 pub mod template;

@@ -45,6 +45,14 @@ impl Shash {
         unsafe { bindings::crypto_shash_digestsize(self.tfm.as_ptr()) as usize }
     }
 
+    /// Hashes `data` in one go into `out`, which must be one digest long.
+    pub(crate) fn digest(&self, data: &[u8], out: &mut [u8]) -> Result {
+        let mut d = self.desc()?;
+        d.init()?;
+        d.update(data)?;
+        d.finish(out)
+    }
+
     /// Allocates the state for one hashing operation at a time.
     pub(crate) fn desc(&self) -> Result<ShashDesc<'_>> {
         // SAFETY: `tfm` is valid by the type invariant.

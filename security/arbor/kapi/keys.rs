@@ -2,7 +2,10 @@
 //! Signature checks through the kernel's PKCS#7 verifier and keyrings.
 
 use kernel::bindings;
+use kernel::c_str;
+use kernel::error::from_err_ptr;
 use kernel::prelude::*;
+use kernel::str::CStr;
 
 /// `VERIFY_USE_SECONDARY_KEYRING`: a sentinel pointer value (a C macro
 /// bindgen cannot see) asking for the builtin and the secondary trusted
@@ -52,4 +55,68 @@ pub(crate) fn verify_pkcs7(data: &[u8], pkcs7: &[u8]) -> Result<(), VerifyError>
 pub(crate) fn capable_mac_admin() -> bool {
     // SAFETY: `capable` only reads the current task's credentials.
     unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as i32) }
+}
+
+/// Verifies a raw signature `sig` over `digest` (a hash made with
+/// `hash_algo`, e.g. `sha256`) with the key found in the system trusted
+/// keyrings under `description` (`id:` and a key id, as IMA looks keys up).
+/// The encoding follows the key: X9.62 for ECDSA keys, PKCS#1 v1.5 otherwise.
+pub(crate) fn verify_raw(
+    description: &CStr,
+    hash_algo: &CStr,
+    digest: &[u8],
+    sig: &[u8],
+) -> Result<(), VerifyError> {
+    let digest_size = u32::try_from(digest.len()).map_err(|_| VerifyError::Other(EINVAL))?;
+    let sig_size = u32::try_from(sig.len()).map_err(|_| VerifyError::Other(EINVAL))?;
+    // SAFETY: `description` is NUL-terminated; the result is a referenced
+    // key or an error pointer.
+    let key =
+        from_err_ptr(unsafe { bindings::search_system_trusted_key(description.as_char_ptr()) })
+            .map_err(|e| {
+                if e.to_errno() == -(bindings::ENOKEY as i32) {
+                    VerifyError::UnknownKey
+                } else {
+                    VerifyError::Other(e)
+                }
+            })?;
+    // SAFETY: `key` is a referenced asymmetric key (the search was for that
+    // type); its public key, if any, lives as long as the key.
+    let pk = unsafe { bindings::asymmetric_key_public_key(key) };
+    let result = if pk.is_null() {
+        Err(VerifyError::UnknownKey)
+    } else {
+        // SAFETY: `pk` is valid while we hold `key`; `pkey_algo` is a static
+        // NUL-terminated string set by the key parser.
+        let pkey_algo = unsafe { (*pk).pkey_algo };
+        // SAFETY: as above.
+        let algo = unsafe { CStr::from_char_ptr(pkey_algo) };
+        let encoding = if algo.as_bytes().starts_with(b"ecdsa") {
+            c_str!("x962")
+        } else {
+            c_str!("pkcs1")
+        };
+        // SAFETY: all-zero is a valid `public_key_signature` (null pointers,
+        // no auth ids); the fields set below point to buffers that outlive the
+        // call, which only reads them.
+        let mut pks: bindings::public_key_signature = unsafe { core::mem::zeroed() };
+        pks.s = sig.as_ptr().cast_mut();
+        pks.s_size = sig_size;
+        pks.digest = digest.as_ptr().cast_mut();
+        pks.digest_size = digest_size;
+        pks.pkey_algo = pkey_algo;
+        pks.hash_algo = hash_algo.as_char_ptr();
+        pks.encoding = encoding.as_char_ptr();
+        // SAFETY: a referenced key and a fully initialised signature.
+        match unsafe { bindings::verify_signature(key, &pks) } {
+            0 => Ok(()),
+            e if e == -(bindings::EKEYREJECTED as i32) || e == -(bindings::EBADMSG as i32) => {
+                Err(VerifyError::Rejected)
+            }
+            e => Err(VerifyError::Other(Error::from_errno(e))),
+        }
+    };
+    // SAFETY: drops the reference the search took.
+    unsafe { bindings::key_put(key) };
+    result
 }

@@ -116,6 +116,9 @@ for mode in 0 1; do
 	for f in $T/sig/prog-* $T/sig/script-* $T/sig/map-*; do
 		arbor-guest setxattr $d/$(basename $f) security.arbor $f
 	done
+	for f in $T/imasig/*; do
+		arbor-guest setxattr $d/$(basename $f) security.ima $f
+	done
 	echo $mode > $A/enforce
 	expect_eq "[enforce=$mode] enforce reads back" "$(cat $A/enforce)" $mode
 	if [ $mode = 1 ]; then
@@ -132,6 +135,15 @@ for mode in 0 1; do
 		expect_eq "[enforce=$mode] $name: digest computed with the signature's Merkle parameters" \
 			"$(entries_for $d/$name | awk '{print $4}')" "$want"
 	done < $T/expected-arborsign
+	expect_run "[enforce=$mode] program with an IMA sigv3 (security.ima) runs" $d/prog-imasig hello
+	expect_eq "[enforce=$mode] its entry records the sigv3 (type 6, version 3)" \
+		"$(entries_for $d/prog-imasig | awk '{print substr($6, 1, 4)}')" 0603
+	expect_run "[enforce=$mode] IMA sigv3 by a key not in the kernel" $d/prog-imasig-untrusted "$denied"
+	expect_eq "[enforce=$mode] log names the reason (IMA sigv3, unknown key)" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-imasig-untrusted: untrusted (unknown key): $label")" 1
+	expect_run "[enforce=$mode] truncated IMA sigv3" $d/prog-imasig-bad "$denied"
+	expect_eq "[enforce=$mode] log names the reason (malformed IMA sigv3)" \
+		"$(dmesg | grep -c "arbor: exec: $d/prog-imasig-bad: untrusted (malformed IMA sigv3")" 1
 	expect_run "[enforce=$mode] signed program before modification" $d/prog-modify hello
 	printf X >> $d/prog-modify
 	expect_run "[enforce=$mode] signed program modified after signing is re-appraised" $d/prog-modify "$denied"
@@ -174,6 +186,13 @@ if mount -t ext4 /dev/vdb /mnt; then
 		"$(arbor-guest setxattr /mnt/prog-pagein security.arbor $T/sig/prog-pagein)" ""
 	expect_eq "fs-verity: enable on a file signed in security.arbor" \
 		"$(arbor-guest enable-verity /mnt/prog-pagein sha256)" ""
+	# Permissive first: everything runs, so the verdict shows in the log.
+	expect_run "[enforce=0] fs-verity file with a valid built-in signature runs" /mnt/prog-fsvsig hello
+	expect_eq "[enforce=0] it is judged trusted (no untrusted log line)" \
+		"$(dmesg | grep -c "arbor: .*/mnt/prog-fsvsig: untrusted")" 0
+	expect_run "[enforce=0] fs-verity file with no signature runs" /mnt/prog-fsvnosig hello
+	expect_eq "[enforce=0] it is judged untrusted (unsigned)" \
+		"$(dmesg | grep -c "arbor: exec: /mnt/prog-fsvnosig: untrusted (unsigned): allowed (permissive)")" 1
 	echo 1 > $A/enforce
 	expect_run "[enforce=1] fs-verity file with a valid built-in signature runs" /mnt/prog-fsvsig hello
 	expect_run "[enforce=1] fs-verity file with no signature is refused" /mnt/prog-fsvnosig "exec-errno $EACCES"

@@ -95,7 +95,8 @@ sign "$root/bin/arbor-guest" trusted "$t/sig/arbor-guest"
 # Programs: copies of the guest helper, each made distinct by a trailing
 # byte (ELF ignores it), so that each has its own digest.
 n=0
-for p in signed unsigned untrusted wrongsig modify bad arborsign arborsign512 arborsign1k; do
+for p in signed unsigned untrusted wrongsig modify bad arborsign arborsign512 arborsign1k \
+	imasig imasig-untrusted imasig-bad; do
 	n=$((n + 1))
 	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$t/bin/prog-$p"
 	chmod 755 "$t/bin/prog-$p"
@@ -117,6 +118,17 @@ arbor=$arbor_cli/target/debug/arbor
 	--out "$t/sig/prog-arborsign512" "$t/bin/prog-arborsign512"
 "$arbor" sign --key "$keys/trusted.key" --cert "$keys/trusted.pem" --block-size 1024 --salt 0a0b0c \
 	--out "$t/sig/prog-arborsign1k" "$t/bin/prog-arborsign1k"
+# IMA sigv3 signatures (security.ima), by the trusted and the untrusted key,
+# and one cut short.
+mkdir -p "$t/imasig"
+"$arbor" sign --ima-sigv3 --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+	--out "$t/imasig/prog-imasig" "$t/bin/prog-imasig"
+"$arbor" sign --ima-sigv3 --key "$keys/untrusted.key" --cert "$keys/untrusted.pem" \
+	--out "$t/imasig/prog-imasig-untrusted" "$t/bin/prog-imasig-untrusted"
+"$arbor" sign --ima-sigv3 --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+	--out "$t/imasig/prog-imasig-bad.full" "$t/bin/prog-imasig-bad"
+head -c 40 "$t/imasig/prog-imasig-bad.full" > "$t/imasig/prog-imasig-bad"
+rm "$t/imasig/prog-imasig-bad.full"
 # What the list must show for them, from fsverity-utils.
 {
 	echo "prog-arborsign verity:sha256:$(digest "$t/bin/prog-arborsign")"
