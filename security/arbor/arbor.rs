@@ -53,6 +53,14 @@ impl Arbor {
 }
 
 impl Arbor {
+    /// The transform for `alg`.
+    fn hash(&self, alg: format::merkle::HashAlgorithm) -> &Shash {
+        match alg {
+            format::merkle::HashAlgorithm::Sha256 => &self.sha256,
+            format::merkle::HashAlgorithm::Sha512 => &self.sha512,
+        }
+    }
+
     /// The transforms the measurement list uses.
     fn hashes(&self) -> log::Hashes<'_> {
         log::Hashes {

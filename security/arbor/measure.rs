@@ -4,7 +4,7 @@
 
 use crate::appraise::{self, Reason, Signature};
 use crate::digest::{self, Source};
-use crate::format::merkle::{Digest, Digester, HashAlgorithm};
+use crate::format::merkle::{Digest, Digester};
 use crate::format::template::{DigestType, Field, Template};
 use crate::format::xattr;
 use crate::kapi::file::File;
@@ -144,14 +144,13 @@ fn evaluate(
     };
 
     let params = sig.params();
-    let tfm = match params.alg() {
-        HashAlgorithm::Sha256 => &arbor.sha256,
-        HashAlgorithm::Sha512 => &arbor.sha512,
-    };
     let fsverity_sig = state.is_some_and(|s| s.fsverity_sig_valid());
-    let (alg, digest, outcome) = match digest::file_digest(file, &params, tfm) {
+    let (alg, digest, outcome) = match digest::file_digest(file, &params, arbor.hash(params.alg()))
+    {
         Ok((alg, digest, source)) => {
-            let outcome = appraise::check(&sig, alg, &digest, tfm).or_else(|reason| {
+            // fs-verity's digest has fs-verity's algorithm, which need not
+            // be the one the signature header names.
+            let outcome = appraise::check(&sig, alg, &digest, arbor.hash(alg)).or_else(|reason| {
                 // fs-verity checked a built-in signature over the very digest
                 // it holds and enforces at page-in.
                 if source == Source::FsVerity && fsverity_sig {
@@ -231,21 +230,22 @@ pub(crate) fn boot_aggregate(arbor: &Arbor) -> Result {
             let sha1 = banks
                 .get(i)
                 .is_some_and(|b| b.alg_id == crate::kapi::tpm::ALG_SHA1);
-            let (h, size) = if sha1 {
-                (&arbor.sha1, 20)
+            // IMA: PCRs 0-7 for SHA-1, 0-9 for other banks.
+            let (h, size, name, npcrs) = if sha1 {
+                (&arbor.sha1, 20, "sha1", 8)
             } else {
-                (&arbor.sha256, 32)
+                (&arbor.sha256, 32, "sha256", 10)
             };
             let mut d = h.desc()?;
             d.init()?;
             let mut pcr = [0u8; crate::kapi::tpm::MAX_DIGEST_SIZE];
-            for idx in 0..if sha1 { 8 } else { 10 } {
+            for idx in 0..npcrs {
                 let p = pcr.get_mut(..size).ok_or(EINVAL)?;
                 t.read(idx, i, p)?;
                 d.update(p)?;
             }
             d.finish(value.get_mut(..size).ok_or(EINVAL)?)?;
-            (alg, len) = if sha1 { ("sha1", 20) } else { ("sha256", 32) };
+            (alg, len) = (name, size);
         }
     }
     let fields = [

@@ -116,7 +116,7 @@ for mode in 0 1; do
 	for f in $T/sig/prog-* $T/sig/script-* $T/sig/map-*; do
 		arbor-guest setxattr $d/$(basename $f) security.arbor $f
 	done
-	for f in $T/imasig/*; do
+	for f in $T/imasig/prog-*; do
 		arbor-guest setxattr $d/$(basename $f) security.ima $f
 	done
 	echo $mode > $A/enforce
@@ -186,6 +186,9 @@ if mount -t ext4 /dev/vdb /mnt; then
 		"$(arbor-guest setxattr /mnt/prog-pagein security.arbor $T/sig/prog-pagein)" ""
 	expect_eq "fs-verity: enable on a file signed in security.arbor" \
 		"$(arbor-guest enable-verity /mnt/prog-pagein sha256)" ""
+	expect_eq "fs-verity: security.ima set on ext4" \
+		"$(arbor-guest setxattr /mnt/prog-imasig512 security.ima $T/imasig/verity-prog-imasig512)" ""
+	expect_eq "fs-verity: enable with SHA-512" "$(arbor-guest enable-verity /mnt/prog-imasig512 sha512)" ""
 	# Permissive first: everything runs, so the verdict shows in the log.
 	expect_run "[enforce=0] fs-verity file with a valid built-in signature runs" /mnt/prog-fsvsig hello
 	expect_eq "[enforce=0] it is judged trusted (no untrusted log line)" \
@@ -197,6 +200,7 @@ if mount -t ext4 /dev/vdb /mnt; then
 	expect_run "[enforce=1] fs-verity file with a valid built-in signature runs" /mnt/prog-fsvsig hello
 	expect_run "[enforce=1] fs-verity file with no signature is refused" /mnt/prog-fsvnosig "exec-errno $EACCES"
 	expect_run "[enforce=1] fs-verity file signed in security.arbor runs" /mnt/prog-pagein hello
+	expect_run "[enforce=1] SHA-512 fs-verity file with a SHA-512 IMA sigv3 runs" /mnt/prog-imasig512 hello
 	echo 0 > $A/enforce
 	expect_eq "fs-verity: the signed file's entry carries fs-verity's digest" \
 		"$(entries_for /mnt/prog-pagein | awk '{print $4}')" "$(cat $T/expected-pagein)"

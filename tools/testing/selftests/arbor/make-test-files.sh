@@ -14,6 +14,11 @@ keys=${3:?usage: make-test-files.sh ROOT EXT4_IMAGE KEYDIR}
 t=$root/arbor-tests
 mkdir -p "$t/data"
 
+# arbor's own tool (tools/arbor), for signatures made with it.
+arbor_cli=$(dirname "$0")/../../../arbor
+cargo build --quiet --locked --manifest-path "$arbor_cli/Cargo.toml" -p arbor
+arbor=$arbor_cli/target/debug/arbor
+
 digest() { fsverity digest --hash-alg="${2:-sha256}" --block-size=4096 "$1" | cut -d' ' -f1 | cut -d: -f2; }
 
 # Random content whose first byte is NUL, so no binfmt handler claims it:
@@ -57,7 +62,7 @@ done
 # and one signed in security.arbor whose data the host corrupts between two
 # boots (the page-in test).
 n=10
-for p in fsvsig fsvnosig pagein; do
+for p in fsvsig fsvnosig pagein imasig512; do
 	n=$((n + 1))
 	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$vdir/prog-$p"
 	chmod 755 "$vdir/prog-$p"
@@ -69,6 +74,12 @@ fsverity sign "$vdir/prog-pagein" "$s" --key="$keys/trusted.key" --cert="$keys/t
 { printf '\001\001\014\000'; cat "$s"; } > "$t/sig/prog-pagein"
 rm -f "$s"
 echo "verity:sha256:$(digest "$vdir/prog-pagein")" > "$t/expected-pagein"
+# An IMA sigv3 over the file's SHA-512 fs-verity digest (the guest enables
+# fs-verity with SHA-512): appraisal must hash IMA's file id with the
+# digest's own algorithm.
+mkdir -p "$t/imasig"
+"$arbor" sign --ima-sigv3 --hash-alg sha512 --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+	--out "$t/imasig/verity-prog-imasig512" "$vdir/prog-imasig512"
 openssl x509 -in "$keys/trusted.pem" -outform DER -out "$t/trusted.der"
 
 rm -f "$image"
@@ -109,9 +120,6 @@ sign "$t/bin/prog-modify" trusted "$t/sig/prog-modify"
 # Signed by arbor's own tool (tools/arbor): the kernel must accept its
 # output too, including Merkle parameters other than the defaults, which
 # the kernel then uses to compute the digest itself.
-arbor_cli=$(dirname "$0")/../../../arbor
-cargo build --quiet --locked --manifest-path "$arbor_cli/Cargo.toml" -p arbor
-arbor=$arbor_cli/target/debug/arbor
 "$arbor" sign --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
 	--out "$t/sig/prog-arborsign" "$t/bin/prog-arborsign"
 "$arbor" sign --key "$keys/trusted.key" --cert "$keys/trusted.pem" --hash-alg sha512 \
