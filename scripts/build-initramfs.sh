@@ -19,6 +19,9 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --locked
 helper=$BUILD/guest-target/x86_64-unknown-linux-gnu/release/arbor-guest
 
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+# mktemp makes the directory 0700; it becomes the guest's /, which every
+# user must be able to search.
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc/arbor,out}
 cp /bin/busybox "$root/bin/busybox"
@@ -47,6 +50,7 @@ test)
 	cp "$SELFTESTS/guest-tests.sh" "$root/etc/arbor/tests.sh"
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
 	cp "$SELFTESTS/guest-pagein.sh" "$root/etc/arbor/pagein.sh"
+	cp "$SELFTESTS/guest-policy.sh" "$root/etc/arbor/policy-tests.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;

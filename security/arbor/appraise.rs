@@ -33,6 +33,22 @@ pub(crate) enum Reason {
     NoDigest,
 }
 
+impl Reason {
+    /// The reason as one word, for the `cause=` field of audit records.
+    pub(crate) fn keyword(&self) -> &'static str {
+        match self {
+            Self::Unsigned => "unsigned",
+            Self::MalformedXattr(_) => "malformed_xattr",
+            Self::MalformedImaSig(_) => "malformed_ima_sig",
+            Self::MalformedSignature(_) => "malformed_signature",
+            Self::UnknownKey => "unknown_key",
+            Self::BadSignature => "bad_signature",
+            Self::XattrUnreadable => "xattr_unreadable",
+            Self::NoDigest => "no_digest",
+        }
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

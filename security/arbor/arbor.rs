@@ -7,6 +7,7 @@
 //! modules are the measurement logic, in safe Rust.
 
 mod appraise;
+mod audit;
 mod digest;
 mod fs;
 mod hooks;
@@ -14,6 +15,7 @@ mod kapi;
 mod log;
 mod measure;
 mod mode;
+mod policy;
 mod state;
 
 pub mod format;
@@ -38,6 +40,9 @@ struct Arbor {
     tpm: Option<kapi::tpm::Tpm>,
     #[pin]
     list: log::MeasurementList,
+    /// Serialises policy writes.
+    #[pin]
+    policy_lock: kernel::sync::Mutex<()>,
 }
 
 impl Arbor {
@@ -48,6 +53,7 @@ impl Arbor {
             sha1: Shash::new(c_str!("sha1"))?,
             tpm: kapi::tpm::Tpm::default_chip()?,
             list <- log::MeasurementList::new(),
+            policy_lock <- kernel::new_mutex!((), "arbor_policy_write"),
         }? Error)
     }
 }

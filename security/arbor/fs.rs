@@ -6,9 +6,11 @@
 //! readable (0440).
 
 use crate::format::template::{self, put_hex, Sink};
-use crate::kapi::securityfs::{self, Control, Overflow, SeqFile, SeqSource, CONTROL_MAX};
+use crate::kapi::securityfs::{
+    self, Control, Overflow, Replaceable, SeqFile, SeqSource, CONTROL_MAX,
+};
 use crate::measure::PCR;
-use crate::{mode, ARBOR};
+use crate::{mode, policy, ARBOR};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -84,6 +86,36 @@ impl OneLine for Count {
         let n = ARBOR.get().map_or(0, |a| a.list.len());
         put_decimal(m, n as u64)?;
         m.put(b"\n")
+    }
+}
+
+/// `violations`: the number of violations recorded, in decimal.
+struct Violations;
+
+impl OneLine for Violations {
+    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+        let n = ARBOR.get().map_or(0, |a| a.list.violations());
+        put_decimal(m, n)?;
+        m.put(b"\n")
+    }
+}
+
+/// `policy`: the policy in force, as canonical text; writing replaces it.
+struct Policy;
+
+impl OneLine for Policy {
+    /// One record, the whole policy, rendered from one RCU snapshot.
+    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+        policy::render(m)
+    }
+}
+
+impl Replaceable for Policy {
+    const MAX_WRITE: usize = policy::MAX_POLICY_SIZE;
+
+    fn store(input: &[u8]) -> Result {
+        let arbor = ARBOR.get().ok_or(ENODEV)?;
+        policy::load(&arbor.policy_lock, input)
     }
 }
 
@@ -181,6 +213,8 @@ pub(crate) fn create() -> Result {
         MODE_READ_ONLY,
         &dir,
     )?;
+    securityfs::create_file::<Violations>(c_str!("violations"), MODE_READ_ONLY, &dir)?;
     securityfs::create_control_file::<Enforce>(c_str!("enforce"), 0o644, &dir)?;
+    securityfs::create_replaceable_file::<Policy>(c_str!("policy"), 0o600, &dir)?;
     Ok(())
 }

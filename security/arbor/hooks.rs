@@ -2,10 +2,11 @@
 //! What arbor does at each hook; called from the entry points in
 //! [`crate::kapi::lsm`].
 
+use crate::format::policy::{Func, MAY_EXEC};
 use crate::kapi::file::{Binprm, File, Inode};
-use crate::kapi::lsm::inode_state;
-use crate::measure::{self, Hook};
-use crate::{fs, mode, Arbor, ARBOR};
+use crate::kapi::lsm::{file_state, inode_state};
+use crate::measure;
+use crate::{fs, mode, policy, Arbor, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
@@ -33,6 +34,12 @@ pub(crate) fn registered(cmdline: &[u8]) {
 
 /// Sets up the crypto transforms, the list and the securityfs files.
 pub(crate) fn late_init() -> Result {
+    policy::init().inspect_err(|e| {
+        pr_err!(
+            "cannot set up the default policy (error {})\n",
+            e.to_errno()
+        )
+    })?;
     let arbor = KBox::pin_init(Arbor::new(), GFP_KERNEL).inspect_err(|e| {
         pr_err!(
             "cannot set up the measurement list (error {})\n",
@@ -58,15 +65,15 @@ pub(crate) fn late_init() -> Result {
 
 static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 
-/// Measures, appraises and decides for `file` at `hook`.
-fn check(file: &File, hook: Hook) -> Result {
+/// Applies the policy to `file` at hook `func` with access `mask`.
+fn check(file: &File, func: Func, mask: u32) -> Result {
     let Some(arbor) = ARBOR.get() else {
-        if !EARLY_EXEC_WARNED.swap(true, Ordering::Relaxed) {
+        if func != Func::FileCheck && !EARLY_EXEC_WARNED.swap(true, Ordering::Relaxed) {
             pr_warn!("files used before arbor's late initcall are not checked\n");
         }
         return Ok(());
     };
-    match measure::check(arbor, file, hook) {
+    match measure::check(arbor, file, func, mask) {
         Err(e) if e == EACCES || e == EINTR => Err(e),
         // Out of memory and the like: refuse when enforcing, since the
         // file was not appraised; allow and log otherwise.
@@ -85,17 +92,18 @@ fn check(file: &File, hook: Hook) -> Result {
 /// `bprm_check_security`: the file about to run (the script, and then its
 /// interpreter, for `#!` scripts).
 pub(crate) fn bprm_check(bprm: &Binprm) -> Result {
-    check(bprm.file(), Hook::Exec)
+    check(bprm.file(), Func::BprmCheck, MAY_EXEC)
 }
 
-/// `mmap_file` with `PROT_EXEC`: a file mapped executable.
-pub(crate) fn mmap_exec(file: &File) -> Result {
-    check(file, Hook::Mmap)
+/// `mmap_file`: a file mapped with the access `mask` (from its `PROT_*`).
+pub(crate) fn mmap(file: &File, mask: u32) -> Result {
+    check(file, Func::MmapCheck, mask)
 }
 
-/// `file_mprotect` making a file mapping executable.
-pub(crate) fn mprotect_exec(file: &File) -> Result {
-    check(file, Hook::Mprotect)
+/// `file_mprotect` making a file mapping executable, with the access
+/// `mask` of the new protection.
+pub(crate) fn mprotect_exec(file: &File, mask: u32) -> Result {
+    check(file, Func::MprotectCheck, mask)
 }
 
 /// `inode_post_setxattr`/`inode_post_removexattr`: `name` changed.
@@ -115,22 +123,32 @@ pub(crate) fn fsverity_signature_valid(inode: &Inode) {
     }
 }
 
-/// `file_post_open`: a writer may change the content from now on.
-pub(crate) fn file_opened(file: &File) -> Result {
-    if file.is_writer() {
-        if let Some(s) = inode_state(file.inode()) {
+/// `file_post_open`: `file` was opened with the access `mask`. A writer
+/// may change the content from now on; a reader is counted, for ToMToU.
+pub(crate) fn file_opened(file: &File, mask: u32) -> Result {
+    if let Some(s) = inode_state(file.inode()) {
+        if file.is_writer() {
             s.content_changing();
+        } else if file.is_reader_only() {
+            if let Some(f) = file_state(file) {
+                s.reader_opened();
+                f.set_counted_reader();
+            }
         }
     }
-    Ok(())
+    check(file, Func::FileCheck, mask)
 }
 
-/// `file_release`: a writer's changes are complete.
+/// `file_release`: a writer's changes are complete; a reader is gone.
 pub(crate) fn file_released(file: &File) {
+    let Some(s) = inode_state(file.inode()) else {
+        return;
+    };
     if file.is_writer() {
-        if let Some(s) = inode_state(file.inode()) {
-            s.content_changing();
-        }
+        s.content_changing();
+    }
+    if file_state(file).is_some_and(|f| f.take_counted_reader()) {
+        s.reader_closed();
     }
 }
 

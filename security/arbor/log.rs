@@ -12,6 +12,7 @@ use crate::format::merkle::Digester;
 use crate::format::template::{self, Field, Template, TEMPLATE_DIGEST_SIZE};
 use crate::kapi::crypto::Shash;
 use crate::kapi::tpm::{self, Tpm};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -24,14 +25,19 @@ pub(crate) const SHA256_SIZE: usize = 32;
 ///
 /// # Invariants
 ///
-/// `data` is template data whose fields match `template`, and
-/// `template_digest` is SHA-1 over `data`.
+/// `data` is template data whose fields match `template`. For a
+/// violation, `template_digest` is all zero; otherwise it is SHA-1 over
+/// `data`.
 pub(crate) struct Entry {
     pcr: u32,
     template: Template,
     template_digest: [u8; TEMPLATE_DIGEST_SIZE],
     data: KVec<u8>,
+    violation: bool,
 }
+
+/// What a violation extends every PCR bank with, as IMA does.
+const VIOLATION_FILL: u8 = 0xff;
 
 impl Entry {
     /// Encodes a record of `template` with `fields` for `pcr`.
@@ -54,6 +60,34 @@ impl Entry {
                 template,
                 template_digest,
                 data,
+                violation: false,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Encodes a violation record of `template` with `fields` for `pcr`:
+    /// its template digest is all zero, and it extends the PCRs with
+    /// all-0xFF, so that a verifier that replays the list (it reads the
+    /// zero digest as a violation) matches the PCR while no file digest can
+    /// stand in for it.
+    pub(crate) fn violation(
+        pcr: u32,
+        template: Template,
+        fields: &[Field<'_>],
+    ) -> Result<KBox<Self>> {
+        let len = template::template_data_len(fields).ok_or(EINVAL)?;
+        let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
+        // INVARIANT: `data` was encoded from `fields` of `template`; a
+        // violation's digest is all zero.
+        Ok(KBox::new(
+            Self {
+                pcr,
+                template,
+                template_digest: [0; TEMPLATE_DIGEST_SIZE],
+                data,
+                violation: true,
             },
             GFP_KERNEL,
         )?)
@@ -88,6 +122,8 @@ pub(crate) struct MeasurementList {
     /// Serialises appends and PCR extensions.
     #[pin]
     pcrs: Mutex<SoftwarePcrs>,
+    /// Violations recorded.
+    violations: AtomicU64,
 }
 
 /// The transforms an append needs.
@@ -106,6 +142,11 @@ fn tpm_digests(t: &Tpm, entry: &Entry) -> Result<KVec<[u8; tpm::MAX_DIGEST_SIZE]
     let mut v = KVec::with_capacity(t.banks().len(), GFP_KERNEL)?;
     for b in t.banks() {
         let mut d = [0u8; tpm::MAX_DIGEST_SIZE];
+        if entry.violation {
+            d.fill(VIOLATION_FILL);
+            v.push(d, GFP_KERNEL)?;
+            continue;
+        }
         match &b.hash {
             Some(h) if b.alg_id != tpm::ALG_SHA1 && h.digest_size() == b.digest_size => {
                 h.digest(&entry.data, d.get_mut(..b.digest_size).ok_or(EINVAL)?)?
@@ -132,6 +173,7 @@ impl MeasurementList {
         pin_init!(Self {
             entries <- new_mutex!(KVVec::new(), "arbor_list_entries"),
             pcrs <- new_mutex!(SoftwarePcrs { sha1: [0; TEMPLATE_DIGEST_SIZE], sha256: [0; SHA256_SIZE] }, "arbor_list_pcrs"),
+            violations: AtomicU64::new(0),
         })
     }
 
@@ -150,8 +192,12 @@ impl MeasurementList {
     ) -> Result<bool> {
         // Digests for the SHA-256 software bank and every TPM bank,
         // computed outside the locks.
-        let mut bank256 = [0u8; SHA256_SIZE];
-        hashes.sha256.digest(&entry.data, &mut bank256)?;
+        let mut bank256 = [VIOLATION_FILL; SHA256_SIZE];
+        let mut bank1 = [VIOLATION_FILL; TEMPLATE_DIGEST_SIZE];
+        if !entry.violation {
+            hashes.sha256.digest(&entry.data, &mut bank256)?;
+            bank1 = entry.template_digest;
+        }
         let tpm_digests = match tpm {
             Some(t) => Some(tpm_digests(t, &entry)?),
             None => None,
@@ -168,7 +214,7 @@ impl MeasurementList {
             sha1: pcrs.sha1,
             sha256: pcrs.sha256,
         };
-        extend(hashes.sha1, &mut next.sha1, &entry.template_digest)?;
+        extend(hashes.sha1, &mut next.sha1, &bank1)?;
         extend(hashes.sha256, &mut next.sha256, &bank256)?;
         let entry: &'static Entry = KBox::leak(entry);
         // Cannot fail: capacity was reserved above and only appends (under
@@ -188,6 +234,16 @@ impl MeasurementList {
     /// Entry `index`, if the list has that many.
     pub(crate) fn get(&self, index: usize) -> Option<&'static Entry> {
         self.entries.lock().get(index).copied()
+    }
+
+    /// Counts a violation (after its entry was appended).
+    pub(crate) fn count_violation(&self) {
+        self.violations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Number of violations recorded.
+    pub(crate) fn violations(&self) -> u64 {
+        self.violations.load(Ordering::Relaxed)
     }
 
     /// Number of entries.

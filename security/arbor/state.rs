@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Per-inode state: which version of a file was last evaluated, and the verdict.
+//! Per-inode and per-file state: which version of a file was last
+//! measured, appraised and audited, and who has it open.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// arbor's part of an inode's security blob.
 ///
@@ -12,18 +13,29 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// any write), when the last reference of that writer goes (after all
 /// writes, including through shared mappings, which hold the file), after
 /// a size change and after `security.arbor` or `security.ima` is set or
-/// removed. An evaluation records the version it started from and its
-/// verdict; while the version is unchanged, the file is neither measured
-/// nor appraised again. A file that is modified and then restored is
-/// evaluated again, so the list shows what ran, in order.
+/// removed. Measurement, appraisal and audit each record the version they
+/// saw (appraisal also its verdict); while the version is unchanged, the
+/// file is not measured, appraised or audited again. A file that is
+/// modified and then restored is evaluated again, so the list shows what
+/// ran, in order.
 ///
 /// The blob is zero-filled at allocation, and all-zero is a valid state:
 /// version 0, nothing evaluated.
 #[derive(Default)]
 pub(crate) struct InodeState {
     version: AtomicU64,
-    /// `(version + 1) << 1 | trusted` of the last evaluation; 0 for none.
+    /// `(version + 1) << 1 | trusted` of the last appraisal; 0 for none.
     checked: AtomicU64,
+    /// `version + 1` of the last measurement; 0 for none.
+    measured: AtomicU64,
+    /// `version + 1` of the last audit record of an `audit` rule; 0 for none.
+    audited: AtomicU64,
+    /// Files open on this inode for reading only, as far as arbor saw them
+    /// open (see [`FileState`]).
+    readers: AtomicU32,
+    /// A reader was measured: opening the file for writing while it has
+    /// readers is a ToMToU violation.
+    must_measure: AtomicBool,
     /// fs-verity reported a valid built-in signature for this inode's
     /// fs-verity digest (fs-verity files cannot change, so this holds for
     /// the inode's lifetime).
@@ -63,5 +75,76 @@ impl InodeState {
     pub(crate) fn set_verdict(&self, v: u64, trusted: bool) {
         let c = (v.wrapping_add(1) & (u64::MAX >> 1)) << 1 | u64::from(trusted);
         self.checked.store(c, Ordering::Release);
+    }
+
+    /// Whether version `v` was measured.
+    pub(crate) fn measured(&self, v: u64) -> bool {
+        self.measured.load(Ordering::Acquire) == v.wrapping_add(1)
+    }
+
+    /// Records that version `v` was measured.
+    pub(crate) fn set_measured(&self, v: u64) {
+        self.measured.store(v.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Whether version `v` was audited by an `audit` rule.
+    pub(crate) fn audited(&self, v: u64) -> bool {
+        self.audited.load(Ordering::Acquire) == v.wrapping_add(1)
+    }
+
+    /// Records that version `v` was audited; returns whether it was not
+    /// already (so that racing tasks audit it once).
+    pub(crate) fn set_audited(&self, v: u64) -> bool {
+        self.audited.swap(v.wrapping_add(1), Ordering::AcqRel) != v.wrapping_add(1)
+    }
+
+    /// Counts a file opened for reading only.
+    pub(crate) fn reader_opened(&self) {
+        self.readers.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Uncounts a file counted by [`Self::reader_opened`].
+    pub(crate) fn reader_closed(&self) {
+        // Saturates rather than wraps; a pairing bug must not turn into
+        // endless violations.
+        let _ = self
+            .readers
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// Whether some file has the inode open for reading only.
+    pub(crate) fn has_readers(&self) -> bool {
+        self.readers.load(Ordering::Acquire) > 0
+    }
+
+    /// Notes that a reader of the file was measured.
+    pub(crate) fn set_must_measure(&self) {
+        self.must_measure.store(true, Ordering::Release);
+    }
+
+    /// Whether a reader of the file was measured.
+    pub(crate) fn must_measure(&self) -> bool {
+        self.must_measure.load(Ordering::Acquire)
+    }
+}
+
+/// arbor's part of an open file's security blob. All-zero (its state at
+/// allocation) is valid.
+#[derive(Default)]
+pub(crate) struct FileState {
+    /// The file was counted in its inode's [`InodeState`] readers, and must
+    /// be uncounted when it is released.
+    counted_reader: AtomicBool,
+}
+
+impl FileState {
+    /// Notes that the file was counted as a reader.
+    pub(crate) fn set_counted_reader(&self) {
+        self.counted_reader.store(true, Ordering::Release);
+    }
+
+    /// Whether the file was counted as a reader; clears the mark.
+    pub(crate) fn take_counted_reader(&self) -> bool {
+        self.counted_reader.swap(false, Ordering::AcqRel)
     }
 }

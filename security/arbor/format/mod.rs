@@ -8,6 +8,7 @@
 //! Hashing is injected through [`merkle::Digester`], so the kernel plugs in the
 //! crypto API and the host plugs in a userspace SHA implementation.
 
+pub mod audit;
 pub mod hex;
 pub mod imasig;
 pub mod merkle;

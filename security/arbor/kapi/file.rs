@@ -27,7 +27,7 @@ impl File {
         unsafe { &*ptr.cast() }
     }
 
-    fn as_ptr(&self) -> *mut bindings::file {
+    pub(crate) fn as_ptr(&self) -> *mut bindings::file {
         self.0.get()
     }
 
@@ -37,11 +37,44 @@ impl File {
         unsafe { Inode::from_raw(bindings::file_inode(self.as_ptr())) }
     }
 
+    /// The file's `f_mode`.
+    fn mode(&self) -> bindings::fmode_t {
+        // SAFETY: `f_mode`'s access bits are set at open and not changed
+        // while the file is in use.
+        unsafe { (*self.as_ptr()).f_mode }
+    }
+
+    /// Whether the file was opened for reading.
+    pub(crate) fn is_readable(&self) -> bool {
+        self.mode() & bindings::FMODE_READ != 0
+    }
+
+    /// Opens the same file again, read-only, with the credentials it was
+    /// opened with: for reading the content of a file opened write-only.
+    pub(crate) fn reopen_read_only(&self) -> Result<OwnedFile> {
+        // SAFETY: `f_path` and `f_cred` of a referenced file are valid;
+        // `dentry_open` takes its own references to them.
+        let f = kernel::error::from_err_ptr(unsafe {
+            bindings::dentry_open(
+                &(*self.as_ptr()).f_path,
+                (bindings::O_RDONLY | bindings::O_LARGEFILE) as core::ffi::c_int,
+                (*self.as_ptr()).f_cred,
+            )
+        })?;
+        let f = core::ptr::NonNull::new(f).ok_or(EINVAL)?;
+        // INVARIANT: `dentry_open` returned a file with a reference we own.
+        Ok(OwnedFile(f))
+    }
+
     /// Whether the file was opened for writing.
     pub(crate) fn is_writer(&self) -> bool {
-        // SAFETY: `f_mode` is set at open and not changed while the file is in use.
-        let mode = unsafe { (*self.as_ptr()).f_mode };
-        mode & bindings::FMODE_WRITE != 0
+        self.mode() & bindings::FMODE_WRITE != 0
+    }
+
+    /// Whether the file was opened for reading and not for writing (what
+    /// the VFS counts in `i_readcount` when IMA is built in).
+    pub(crate) fn is_reader_only(&self) -> bool {
+        self.mode() & (bindings::FMODE_READ | bindings::FMODE_WRITE) == bindings::FMODE_READ
     }
 
     /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read
@@ -115,6 +148,30 @@ impl File {
     }
 }
 
+/// A file arbor opened itself; closed (`fput`) when dropped.
+///
+/// # Invariants
+///
+/// The pointer is a valid file whose reference this value owns.
+pub(crate) struct OwnedFile(core::ptr::NonNull<bindings::file>);
+
+impl core::ops::Deref for OwnedFile {
+    type Target = File;
+
+    fn deref(&self) -> &File {
+        // SAFETY: by the type invariant the file stays referenced as long
+        // as `self`, which outlives the borrow.
+        unsafe { File::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for OwnedFile {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant this value owns one reference.
+        unsafe { bindings::fput(self.0.as_ptr()) };
+    }
+}
+
 /// An inode, borrowed from a file or dentry the caller holds.
 ///
 /// # Invariants
@@ -136,6 +193,50 @@ impl Inode {
 
     pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
         self.0.get()
+    }
+
+    /// Whether the inode is a regular file.
+    pub(crate) fn is_regular(&self) -> bool {
+        // SAFETY: the inode is valid; the file type bits of `i_mode` never
+        // change.
+        let mode = u32::from(unsafe { (*self.as_ptr()).i_mode });
+        mode & bindings::S_IFMT == bindings::S_IFREG
+    }
+
+    /// Whether fs-verity is enabled on the inode (`IS_VERITY`).
+    pub(crate) fn is_verity(&self) -> bool {
+        // SAFETY: the inode is valid; `S_VERITY` is set once, atomically
+        // with the rest of `i_flags`, and never cleared.
+        let flags = unsafe { core::ptr::addr_of!((*self.as_ptr()).i_flags).read_volatile() };
+        flags & bindings::S_VERITY != 0
+    }
+
+    /// The magic number of the inode's filesystem (`s_magic`).
+    pub(crate) fn fs_magic(&self) -> u64 {
+        // SAFETY: a valid inode has a valid superblock, whose magic is set
+        // at mount and never changes.
+        unsafe { (*(*self.as_ptr()).i_sb).s_magic as u64 }
+    }
+
+    /// The UUID of the inode's filesystem (`s_uuid`), all zero when it has
+    /// none.
+    pub(crate) fn fs_uuid(&self) -> [u8; 16] {
+        // SAFETY: a valid inode has a valid superblock; filesystems set
+        // `s_uuid` while mounting, before any of their files can be opened.
+        unsafe { (*(*self.as_ptr()).i_sb).s_uuid.b }
+    }
+
+    /// The owner's uid, in the initial user namespace.
+    pub(crate) fn owner(&self) -> u32 {
+        // SAFETY: the inode is valid; a concurrent chown changes the whole
+        // aligned word at once, so this reads the old or the new owner.
+        unsafe { core::ptr::addr_of!((*self.as_ptr()).i_uid.val).read_volatile() }
+    }
+
+    /// Whether some file has the inode open for writing (`i_writecount`).
+    pub(crate) fn is_open_for_write(&self) -> bool {
+        // SAFETY: the inode is valid; the count is read atomically.
+        unsafe { bindings::inode_is_open_for_write(self.as_ptr()) }
     }
 
     /// The file size (`i_size_read`).

@@ -24,6 +24,17 @@ pub(crate) enum VerifyError {
     Other(Error),
 }
 
+impl VerifyError {
+    /// The error code the verifier returned.
+    pub(crate) fn to_error(&self) -> Error {
+        match self {
+            Self::Rejected => Error::from_errno(-(bindings::EKEYREJECTED as i32)),
+            Self::UnknownKey => Error::from_errno(-(bindings::ENOKEY as i32)),
+            Self::Other(e) => *e,
+        }
+    }
+}
+
 /// Verifies a detached DER PKCS#7 signature `pkcs7` over `data` against
 /// the kernel's builtin trusted keyring and, where the kernel has one, the
 /// secondary trusted keyring.
@@ -48,6 +59,67 @@ pub(crate) fn verify_pkcs7(data: &[u8], pkcs7: &[u8]) -> Result<(), VerifyError>
         e if e == -(bindings::ENOKEY as i32) => Err(VerifyError::UnknownKey),
         e => Err(VerifyError::Other(Error::from_errno(e))),
     }
+}
+
+/// Where the PKCS#7 verifier found the signed content, as raw address and
+/// length; checked against the message before it is used.
+struct ContentSpan {
+    addr: usize,
+    len: usize,
+}
+
+/// `view_content` callback of `verify_pkcs7_signature()`: notes where the
+/// verified content is.
+///
+/// # Safety
+///
+/// `ctx` must point to a `ContentSpan`.
+unsafe extern "C" fn note_content(
+    ctx: *mut core::ffi::c_void,
+    data: *const core::ffi::c_void,
+    len: usize,
+    _asn1hdrlen: usize,
+) -> core::ffi::c_int {
+    // SAFETY: `ctx` is the `ContentSpan` passed by `verify_pkcs7_attached`.
+    let span = unsafe { &mut *ctx.cast::<ContentSpan>() };
+    span.addr = data as usize;
+    span.len = len;
+    0
+}
+
+/// Verifies `pkcs7`, a DER PKCS#7 message that carries its content (made
+/// with `openssl smime -sign -nodetach -noattr -binary -outform der`),
+/// against the kernel's builtin trusted keyring only, and returns the
+/// signed content: a part of `pkcs7`.
+pub(crate) fn verify_pkcs7_attached(pkcs7: &[u8]) -> Result<&[u8], VerifyError> {
+    let mut span = ContentSpan { addr: 0, len: 0 };
+    // SAFETY: `pkcs7` is readable for its length; no detached data; a null
+    // keyring means the builtin one; the callback gets `span`, which
+    // outlives the call.
+    let ret = unsafe {
+        bindings::verify_pkcs7_signature(
+            core::ptr::null(),
+            0,
+            pkcs7.as_ptr().cast(),
+            pkcs7.len(),
+            core::ptr::null_mut(),
+            bindings::key_being_used_for_VERIFYING_UNSPECIFIED_SIGNATURE,
+            Some(note_content),
+            (&mut span as *mut ContentSpan).cast(),
+        )
+    };
+    match ret {
+        0 => {}
+        e if e == -(bindings::EKEYREJECTED as i32) => return Err(VerifyError::Rejected),
+        e if e == -(bindings::ENOKEY as i32) => return Err(VerifyError::UnknownKey),
+        e => return Err(VerifyError::Other(Error::from_errno(e))),
+    }
+    // The parser points into the message it was given; find the content
+    // there by address rather than trust the pointer.
+    let start = span.addr.wrapping_sub(pkcs7.as_ptr() as usize);
+    let malformed = || VerifyError::Other(Error::from_errno(-(bindings::EBADMSG as i32)));
+    let end = start.checked_add(span.len).ok_or_else(malformed)?;
+    pkcs7.get(start..end).ok_or_else(malformed)
 }
 
 /// Whether the current task has `CAP_MAC_ADMIN` (and the audit trail of

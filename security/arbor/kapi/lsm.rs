@@ -13,7 +13,7 @@
 //! of [`super::file`] and calls the matching function in [`crate::hooks`].
 
 use super::file::{Binprm, File, Inode};
-use crate::state::InodeState;
+use crate::state::{FileState, InodeState};
 use core::cell::UnsafeCell;
 use core::ffi::c_int;
 use core::ptr::{addr_of_mut, null_mut};
@@ -48,11 +48,13 @@ impl<T> CStatic<T> {
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 const _: () = assert!(core::mem::align_of::<InodeState>() <= core::mem::size_of::<usize>());
+const _: () = assert!(core::mem::align_of::<FileState>() <= core::mem::size_of::<usize>());
 
 /// Blob space arbor asks for; the framework replaces each size with the
 /// offset of arbor's part in the shared blob.
 static BLOB_SIZES: CStatic<bindings::lsm_blob_sizes> = CStatic::new(bindings::lsm_blob_sizes {
     lbs_inode: core::mem::size_of::<InodeState>() as c_int,
+    lbs_file: core::mem::size_of::<FileState>() as c_int,
     // SAFETY: all-zero (no space) is valid for the other blob sizes.
     ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
 });
@@ -180,6 +182,25 @@ pub(crate) fn inode_state(inode: &Inode) -> Option<&InodeState> {
     Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<InodeState>() })
 }
 
+/// arbor's part of an open file's security blob.
+pub(crate) fn file_state(file: &File) -> Option<&FileState> {
+    // SAFETY: `f_security` is set when the file is allocated and freed only
+    // after `file_release`, when the file can no longer reach a hook.
+    let blob = unsafe { (*file.as_ptr()).f_security };
+    if blob.is_null() {
+        return None;
+    }
+    // SAFETY: the framework wrote arbor's offset into `lbs_file` during
+    // init and never changes it.
+    let offset = unsafe { (*BLOB_SIZES.get()).lbs_file };
+    let offset = usize::try_from(offset).ok()?;
+    // SAFETY: the blob has room for arbor's part at `offset`, aligned for
+    // `FileState` (asserted above), zero-filled at allocation (a valid
+    // `FileState`), and lives as long as the file, which outlives the
+    // borrow of `file`.
+    Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<FileState>() })
+}
+
 /// # Safety
 ///
 /// Called by the LSM framework with a valid `linux_binprm`.
@@ -192,10 +213,10 @@ unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c
 /// # Safety
 ///
 /// Called by the LSM framework with a file it has just opened.
-unsafe extern "C" fn file_post_open(file: *mut bindings::file, _mask: c_int) -> c_int {
+unsafe extern "C" fn file_post_open(file: *mut bindings::file, mask: c_int) -> c_int {
     // SAFETY: the framework passes the file it has just opened.
     let file = unsafe { File::from_raw(file) };
-    crate::hooks::file_opened(file).map_or_else(|e| e.to_errno(), |()| 0)
+    crate::hooks::file_opened(file, mask as u32).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
 /// # Safety
@@ -276,12 +297,12 @@ unsafe extern "C" fn mmap_file(
     prot: kernel::ffi::c_ulong,
     _flags: kernel::ffi::c_ulong,
 ) -> c_int {
-    if file.is_null() || prot & bindings::PROT_EXEC as kernel::ffi::c_ulong == 0 {
+    if file.is_null() {
         return 0;
     }
     // SAFETY: non-null; the file is referenced for the call.
     let file = unsafe { File::from_raw(file) };
-    crate::hooks::mmap_exec(file).map_or_else(|e| e.to_errno(), |()| 0)
+    crate::hooks::mmap(file, access(prot)).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
 /// # Safety
@@ -303,7 +324,19 @@ unsafe extern "C" fn file_mprotect(
     }
     // SAFETY: a vma holds a reference to its file.
     let file = unsafe { File::from_raw(file) };
-    crate::hooks::mprotect_exec(file).map_or_else(|e| e.to_errno(), |()| 0)
+    crate::hooks::mprotect_exec(file, access(prot)).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+/// The `MAY_*` access bits for the `PROT_*` bits of a mapping.
+fn access(prot: kernel::ffi::c_ulong) -> u32 {
+    [
+        (bindings::PROT_EXEC, bindings::MAY_EXEC),
+        (bindings::PROT_READ, bindings::MAY_READ),
+        (bindings::PROT_WRITE, bindings::MAY_WRITE),
+    ]
+    .into_iter()
+    .filter(|&(p, _)| prot & p as kernel::ffi::c_ulong != 0)
+    .fold(0, |acc, (_, may)| acc | may)
 }
 
 /// # Safety

@@ -10,6 +10,7 @@
 use crate::format::template::Sink;
 use core::ffi::{c_int, c_void};
 use core::marker::PhantomData;
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::bindings;
 use kernel::error::from_err_ptr;
 use kernel::prelude::*;
@@ -141,6 +142,86 @@ impl<S: SeqSource> Adapter<S> {
         let _ = S::show(index, m);
         0
     }
+}
+
+/// A securityfs file whose content is read through `seq_file` and replaced
+/// whole by one `write()` (like IPE's policy files).
+pub(crate) trait Replaceable: SeqSource {
+    /// Largest write accepted.
+    const MAX_WRITE: usize;
+    /// Applies `input`, written by a task with `CAP_MAC_ADMIN`.
+    fn store(input: &[u8]) -> Result;
+}
+
+struct ReplaceableAdapter<R>(PhantomData<R>);
+
+impl<R: Replaceable> ReplaceableAdapter<R> {
+    const FILE_OPS: bindings::file_operations = bindings::file_operations {
+        open: Some(Adapter::<R>::open),
+        read: Some(bindings::seq_read),
+        write: Some(Self::write),
+        llseek: Some(bindings::seq_lseek),
+        release: Some(bindings::seq_release),
+        // SAFETY: all-zero is valid for the remaining fields.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a user buffer of `count` bytes and a valid
+    /// position pointer.
+    unsafe extern "C" fn write(
+        _file: *mut bindings::file,
+        ubuf: *const kernel::ffi::c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        if !super::keys::capable_mac_admin() {
+            return EPERM.to_errno() as isize;
+        }
+        // SAFETY: the VFS passes a valid position pointer.
+        let pos = unsafe { &mut *ppos };
+        // One write replaces the content; a second write on the same open
+        // file (a writer that split its data) is refused, not half-applied.
+        if *pos != 0 {
+            return EINVAL.to_errno() as isize;
+        }
+        if count > R::MAX_WRITE {
+            return EFBIG.to_errno() as isize;
+        }
+        let Ok(mut buf) = KVVec::from_elem(0u8, count, GFP_KERNEL) else {
+            return ENOMEM.to_errno() as isize;
+        };
+        // SAFETY: `buf` has room for `count` bytes; the user buffer is
+        // `count` bytes; `pos` is a valid position.
+        let n = unsafe {
+            bindings::simple_write_to_buffer(
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                pos,
+                ubuf.cast(),
+                count,
+            )
+        };
+        let Ok(len) = usize::try_from(n) else {
+            return n;
+        };
+        match R::store(buf.get(..len).unwrap_or_default()) {
+            Ok(()) => n,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+}
+
+/// Creates the file `name` in `parent` with permission bits `mode`, read
+/// through `R`'s records and replaced by writes (which also need
+/// `CAP_MAC_ADMIN`).
+pub(crate) fn create_replaceable_file<R: Replaceable>(
+    name: &CStr,
+    mode: u16,
+    parent: &Node,
+) -> Result<Node> {
+    create(name, mode, parent, &ReplaceableAdapter::<R>::FILE_OPS)
 }
 
 /// A securityfs directory or file. arbor's nodes live as long as the kernel,

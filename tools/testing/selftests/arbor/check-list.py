@@ -66,8 +66,22 @@ def main(outdir, pcr_index):
 
     blob = open(outdir + "/binary_runtime_measurements", "rb").read()
     recs = list(records(blob))
-    bad = [i for i, (_, d, _, data, _) in enumerate(recs) if hashlib.sha1(data).digest() != d]
-    check("host: every template digest is SHA-1 over its template data", not bad, "records %s" % bad[:5])
+    # A violation (IMA's convention) has an all-zero template digest and an
+    # all-zero file digest, and extends every bank with all-0xFF.
+    zero = bytes(20)
+    violations = [i for i, (_, d, _, _, _) in enumerate(recs) if d == zero]
+    bad = [i for i, (_, d, _, data, _) in enumerate(recs)
+           if d != zero and hashlib.sha1(data).digest() != d]
+    check("host: every template digest is SHA-1 over its template data (or zero, for violations)",
+          not bad, "records %s" % bad[:5])
+    bad = [i for i in violations if set(recs[i][4][0].split(b"\0", 1)[1]) - {0}]
+    check("host: every violation records an all-zero file digest", not bad, "records %s" % bad[:5])
+    try:
+        counted = int(open(outdir + "/violations").read())
+    except OSError:
+        counted = None
+    check("host: the violations node counts the violation records",
+          counted == len(violations), "%s != %s" % (counted, len(violations)))
     check("host: every record names PCR %d" % pcr_index, all(r[0] == pcr_index for r in recs))
 
     ascii_lines = open(outdir + "/ascii_runtime_measurements").read().splitlines()
@@ -81,7 +95,11 @@ def main(outdir, pcr_index):
     for bank, h, size in (("sha1", hashlib.sha1, 20), ("sha256", hashlib.sha256, 32)):
         value = bytes(size)
         for _, d, _, data, _ in recs:
-            value = h(value + (d if bank == "sha1" else h(data).digest())).digest()
+            if d == zero:
+                ext = b"\xff" * size
+            else:
+                ext = d if bank == "sha1" else h(data).digest()
+            value = h(value + ext).digest()
         reported = read_pcrs("%s/software_pcrs_%s" % (outdir, bank), pcr_index)
         check("host: %s replay equals arbor's software PCR" % bank, value == reported,
               "%s != %s" % (value.hex(), reported.hex()))

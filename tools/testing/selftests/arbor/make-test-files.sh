@@ -84,8 +84,30 @@ openssl x509 -in "$keys/trusted.pem" -outform DER -out "$t/trusted.der"
 
 rm -f "$image"
 truncate -s 32M "$image"
-mkfs.ext4 -q -b 4096 -O verity -d "$vdir" "$image"
+# A fixed UUID, for the policy's fsuuid= condition.
+ext4_uuid=a7b0c0de-5eed-4c0d-9e11-0123456789ab
+mkfs.ext4 -q -b 4096 -O verity -U "$ext4_uuid" -d "$vdir" "$image"
 rm -rf "$vdir"
+
+# --- policies ---
+# Signed policies are PKCS#7 messages that carry the policy text, signed
+# without authenticated attributes (what the kernel's verifier accepts for
+# an unspecified-purpose signature). The tampered copy changes one word of
+# the signed text, keeping its length.
+pdir=$t/policy
+mkdir -p "$pdir"
+echo "$ext4_uuid" > "$pdir/ext4-uuid"
+printf 'measure func=BPRM_CHECK\nmeasure func=FILE_CHECK mask=^MAY_READ\n' > "$pdir/signed.txt"
+for who in trusted untrusted; do
+	openssl smime -sign -binary -nodetach -noattr -outform der -in "$pdir/signed.txt" \
+		-signer "$keys/$who.pem" -inkey "$keys/$who.key" -out "$pdir/signed-$who.p7s"
+done
+python3 - "$pdir/signed-trusted.p7s" "$pdir/signed-tampered.p7s" <<'PY'
+import sys
+blob = open(sys.argv[1], "rb").read()
+assert blob.count(b"FILE_CHECK") == 1
+open(sys.argv[2], "wb").write(blob.replace(b"FILE_CHECK", b"MMAP_CHECK"))
+PY
 
 # --- appraisal ---
 # security.arbor = u8 version 1, u8 alg 1 (SHA-256), u8 log2 block size 12,

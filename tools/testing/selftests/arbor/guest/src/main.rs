@@ -21,10 +21,20 @@
 //!   arbor-guest write-without-cap CAP FILE VALUE
 //!                                    drop capability number CAP, then write
 //!                                    VALUE to FILE; print `ok` or `errno N`
+//!   arbor-guest audit-run OUT CMD [ARG...]
+//!                                    run CMD as the audit daemon would see
+//!                                    it: its audit records go to OUT
+//!   arbor-guest write-file FILE SRC  write SRC's bytes to FILE in one
+//!                                    write(); print `ok` or `errno N`
+//!   arbor-guest run-as RUID EUID CMD [ARG...]
+//!                                    setresuid(RUID, EUID, EUID), then
+//!                                    execve(CMD) as `exec` does
 //!   arbor-guest check-list FILE      parse a binary measurement list and
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
 //!                                    and exit 1
+
+mod audit;
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -203,6 +213,59 @@ struct CapData {
 
 const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
+/// `write-file FILE SRC`: writes SRC's bytes to FILE with one `write()`,
+/// as the policy file requires.
+fn write_file(args: &[std::ffi::OsString]) -> ! {
+    let [file, src] = args else {
+        eprintln!("usage: arbor-guest write-file FILE SRC");
+        exit(2)
+    };
+    let data = std::fs::read(src).unwrap_or_else(|e| {
+        println!("cannot read {}: {e}", src.to_string_lossy());
+        exit(1)
+    });
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(file)
+        .unwrap_or_else(|e| {
+            println!("errno {}", e.raw_os_error().unwrap_or(0));
+            exit(1)
+        });
+    use std::os::fd::AsRawFd;
+    // SAFETY: `data` is readable for its length; the fd is open.
+    let n = unsafe { libc::write(f.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+    if n < 0 {
+        println!("errno {}", errno());
+    } else if n as usize != data.len() {
+        println!("short write {n}");
+    } else {
+        println!("ok");
+    }
+    exit(0)
+}
+
+/// `run-as RUID EUID CMD [ARG...]`: sets the real uid to RUID and the
+/// effective and saved uids to EUID, then executes CMD.
+fn run_as(args: &[std::ffi::OsString]) -> ! {
+    let [ruid, euid, cmd @ ..] = args else {
+        eprintln!("usage: arbor-guest run-as RUID EUID CMD [ARG...]");
+        exit(2)
+    };
+    let id = |s: &std::ffi::OsString| -> u32 {
+        s.to_str().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+            eprintln!("arbor-guest: uids are decimal numbers");
+            exit(2)
+        })
+    };
+    let (r, e) = (id(ruid), id(euid));
+    // SAFETY: plain setresuid(2).
+    if unsafe { libc::setresuid(r, e, e) } != 0 {
+        println!("setresuid: errno {}", errno());
+        exit(1)
+    }
+    exec(cmd)
+}
+
 fn write_without_cap(args: &[std::ffi::OsString]) -> ! {
     let [cap, file, value] = args else {
         eprintln!("usage: arbor-guest write-without-cap CAP FILE VALUE");
@@ -326,6 +389,9 @@ fn main() {
     match args.first().and_then(|a| a.to_str()) {
         Some("exec") => exec(&args[1..]),
         Some("check-list") => check_list(&args[1..]),
+        Some("audit-run") => audit::audit_run(&args[1..]),
+        Some("write-file") => write_file(&args[1..]),
+        Some("run-as") => run_as(&args[1..]),
         Some("enable-verity") => enable_verity(&args[1..]),
         Some("hello") => {
             println!("hello");

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+//! arbor's audit records: what is reported, with which fields.
+//!
+//! The record text is rendered by [`crate::format::audit`] (shared with the
+//! host tests) and emitted by [`crate::kapi::audit`]: through the audit
+//! subsystem when the kernel has one, else to the kernel log.
+
+use crate::format::audit::{self as rec, Op, Record, Task};
+use crate::format::template::Sink;
+use crate::kapi::{self, task};
+use crate::mode;
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::prelude::*;
+
+/// An event worth an audit record.
+pub(crate) enum AuditOp<'a> {
+    /// A file failed appraisal at hook `func`: refused when `enforcing`.
+    Untrusted {
+        func: &'a str,
+        path: &'a [u8],
+        cause: &'a str,
+        enforcing: bool,
+    },
+    /// A measurement violation (`ToMToU` or `open_writers`).
+    Violation {
+        func: &'a str,
+        path: &'a [u8],
+        cause: &'a str,
+    },
+    /// A file matched an `audit` rule.
+    Rule {
+        func: &'a str,
+        path: &'a [u8],
+        digest: (&'a str, &'a [u8]),
+    },
+    /// A policy write was accepted.
+    PolicyLoaded { rules: usize, signed: bool },
+    /// A policy write was rejected.
+    PolicyRejected {
+        cause: &'a str,
+        signed: bool,
+        reason: &'a [u8],
+    },
+}
+
+/// Collects a record's text.
+struct Text(KVec<u8>);
+
+impl Sink for Text {
+    type Error = Error;
+
+    fn put(&mut self, bytes: &[u8]) -> Result {
+        self.0.extend_from_slice(bytes, GFP_KERNEL)?;
+        Ok(())
+    }
+}
+
+fn mode_name(enforcing: bool) -> &'static str {
+    if enforcing {
+        "enforcing"
+    } else {
+        "permissive"
+    }
+}
+
+/// Emits the audit record for `op`. Out of memory loses the record, which
+/// is logged.
+pub(crate) fn emit(op: AuditOp<'_>) {
+    let mut comm = [0u8; 16];
+    let t = Task {
+        pid: task::pid(),
+        uid: task::uid(),
+        comm: task::comm(&mut comm),
+    };
+    let r = match op {
+        AuditOp::Untrusted {
+            func,
+            path,
+            cause,
+            enforcing,
+        } => Record {
+            func: Some(func),
+            mode: Some(mode_name(enforcing)),
+            path: Some(path),
+            ..Record::new(Op::Appraise, cause, t, !enforcing)
+        },
+        AuditOp::Violation { func, path, cause } => Record {
+            func: Some(func),
+            path: Some(path),
+            ..Record::new(Op::Violation, cause, t, true)
+        },
+        AuditOp::Rule { func, path, digest } => Record {
+            func: Some(func),
+            path: Some(path),
+            digest: Some(digest),
+            ..Record::new(Op::Audit, "matched", t, true)
+        },
+        AuditOp::PolicyLoaded { rules, signed } => Record {
+            mode: Some(mode_name(mode::enforcing())),
+            rules: Some(rules),
+            signed: Some(signed),
+            ..Record::new(Op::PolicyLoad, "replaced", t, true)
+        },
+        AuditOp::PolicyRejected {
+            cause,
+            signed,
+            reason,
+        } => Record {
+            signed: Some(signed),
+            reason: Some(reason),
+            ..Record::new(Op::PolicyLoad, cause, t, false)
+        },
+    };
+    let mut text = Text(KVec::new());
+    match rec::render(&r, &mut text) {
+        Ok(()) => kapi::audit::log(r.op.record_type(), &text.0),
+        Err(e) => pr_err!(
+            "audit record {} ({}) lost (error {})\n",
+            r.op.name(),
+            r.cause,
+            e.to_errno()
+        ),
+    }
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The text of arbor's audit records.
+//!
+//! A record is one line of `key=value` fields, always in the order of
+//! [`Record`]'s fields, optional fields left out when absent:
+//!
+//! ```text
+//! op=OP cause=CAUSE [func=FUNC] [mode=MODE] pid=N uid=N comm=TEXT
+//!     [path=TEXT] [digest=ALG:HEX] [rules=N] [signed=0|1] [reason=TEXT] res=0|1
+//! ```
+//!
+//! `TEXT` values come from users (file names, task names, parser messages)
+//! and are written as the audit subsystem writes untrusted strings: in
+//! double quotes when every byte is printable ASCII other than `"` and
+//! space, else as upper-case hex of the bytes. The other values are
+//! keywords and numbers and never need quoting. The record type (the audit
+//! `type=` number) depends on [`Op`].
+
+use super::template::Sink;
+
+/// What happened; also decides the audit record type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// A file failed appraisal (refused, or allowed in permissive mode).
+    Appraise,
+    /// A measurement violation: the list cannot vouch for what was read.
+    Violation,
+    /// A policy write: accepted (`res=1`) or rejected (`res=0`).
+    PolicyLoad,
+    /// A file matched an `audit` rule.
+    Audit,
+}
+
+impl Op {
+    /// The `op=` keyword.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Appraise => "appraise",
+            Self::Violation => "violation",
+            Self::PolicyLoad => "policy_load",
+            Self::Audit => "audit",
+        }
+    }
+
+    /// The audit record type, from the kernel's integrity range
+    /// (`include/uapi/linux/audit.h`): `AUDIT_INTEGRITY_DATA` (1800) for
+    /// appraisal failures, `AUDIT_INTEGRITY_PCR` (1804) for violations,
+    /// `AUDIT_INTEGRITY_STATUS` (1802) for policy writes and
+    /// `AUDIT_INTEGRITY_RULE` (1805) for `audit` rules, the types IMA uses
+    /// for the same events.
+    pub const fn record_type(self) -> u32 {
+        match self {
+            Self::Appraise => 1800,
+            Self::Violation => 1804,
+            Self::PolicyLoad => 1802,
+            Self::Audit => 1805,
+        }
+    }
+}
+
+/// The task a record is about.
+#[derive(Clone, Copy, Debug)]
+pub struct Task<'a> {
+    /// Process id.
+    pub pid: i32,
+    /// Real uid.
+    pub uid: u32,
+    /// Command name.
+    pub comm: &'a [u8],
+}
+
+/// One audit record's fields.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// `op=`.
+    pub op: Op,
+    /// `cause=`: a keyword naming why (e.g. `bad_signature`, `ToMToU`).
+    pub cause: &'a str,
+    /// `func=`: the hook, as the policy names it.
+    pub func: Option<&'a str>,
+    /// `mode=`: `enforcing` or `permissive`.
+    pub mode: Option<&'a str>,
+    /// `pid=`, `uid=`, `comm=`.
+    pub task: Task<'a>,
+    /// `path=`: the file.
+    pub path: Option<&'a [u8]>,
+    /// `digest=`: the file's digest, algorithm name and bytes.
+    pub digest: Option<(&'a str, &'a [u8])>,
+    /// `rules=`: the number of rules of a loaded policy.
+    pub rules: Option<usize>,
+    /// `signed=`: whether a policy write was signed.
+    pub signed: Option<bool>,
+    /// `reason=`: a human-readable explanation.
+    pub reason: Option<&'a [u8]>,
+    /// `res=`: 1 for success or allowed, 0 for failure or refused.
+    pub res: bool,
+}
+
+impl<'a> Record<'a> {
+    /// A record with only the mandatory fields.
+    pub const fn new(op: Op, cause: &'a str, task: Task<'a>, res: bool) -> Self {
+        Self {
+            op,
+            cause,
+            func: None,
+            mode: None,
+            task,
+            path: None,
+            digest: None,
+            rules: None,
+            signed: None,
+            reason: None,
+            res,
+        }
+    }
+}
+
+/// Whether `bytes` must be written as hex rather than quoted.
+fn needs_hex(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| b == b'"' || !(0x21..=0x7e).contains(&b))
+}
+
+/// Writes `bytes` as the audit subsystem writes an untrusted string.
+pub fn put_untrusted<S: Sink>(sink: &mut S, bytes: &[u8]) -> Result<(), S::Error> {
+    if !needs_hex(bytes) {
+        sink.put(b"\"")?;
+        sink.put(bytes)?;
+        return sink.put(b"\"");
+    }
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
+        }
+        sink.put(buf.get(..2 * chunk.len()).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// Writes `v` in decimal.
+pub fn put_decimal<S: Sink>(sink: &mut S, v: i64) -> Result<(), S::Error> {
+    if v < 0 {
+        sink.put(b"-")?;
+    }
+    let mut u = v.unsigned_abs();
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        if let Some(b) = buf.get_mut(start) {
+            // A digit is below 10.
+            *b = b'0' + (u % 10) as u8;
+        }
+        u /= 10;
+        if u == 0 || start == 0 {
+            break;
+        }
+    }
+    sink.put(buf.get(start..).unwrap_or_default())
+}
+
+fn key<S: Sink>(sink: &mut S, name: &str) -> Result<(), S::Error> {
+    sink.put(b" ")?;
+    sink.put(name.as_bytes())?;
+    sink.put(b"=")
+}
+
+/// Writes `r` as one line, without a newline.
+pub fn render<S: Sink>(r: &Record<'_>, sink: &mut S) -> Result<(), S::Error> {
+    sink.put(b"op=")?;
+    sink.put(r.op.name().as_bytes())?;
+    key(sink, "cause")?;
+    sink.put(r.cause.as_bytes())?;
+    if let Some(f) = r.func {
+        key(sink, "func")?;
+        sink.put(f.as_bytes())?;
+    }
+    if let Some(m) = r.mode {
+        key(sink, "mode")?;
+        sink.put(m.as_bytes())?;
+    }
+    key(sink, "pid")?;
+    put_decimal(sink, i64::from(r.task.pid))?;
+    key(sink, "uid")?;
+    put_decimal(sink, i64::from(r.task.uid))?;
+    key(sink, "comm")?;
+    put_untrusted(sink, r.task.comm)?;
+    if let Some(p) = r.path {
+        key(sink, "path")?;
+        put_untrusted(sink, p)?;
+    }
+    if let Some((alg, d)) = r.digest {
+        key(sink, "digest")?;
+        sink.put(alg.as_bytes())?;
+        sink.put(b":")?;
+        super::template::put_hex(sink, d)?;
+    }
+    if let Some(n) = r.rules {
+        key(sink, "rules")?;
+        put_decimal(sink, i64::try_from(n).unwrap_or(i64::MAX))?;
+    }
+    if let Some(s) = r.signed {
+        key(sink, "signed")?;
+        sink.put(if s { b"1" } else { b"0" })?;
+    }
+    if let Some(reason) = r.reason {
+        key(sink, "reason")?;
+        put_untrusted(sink, reason)?;
+    }
+    key(sink, "res")?;
+    sink.put(if r.res { b"1" } else { b"0" })
+}

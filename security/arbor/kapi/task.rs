@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Facts about the current task, for policy requests and audit records.
+
+use kernel::bindings;
+
+/// The current task's real uid, in the initial user namespace.
+pub(crate) fn uid() -> u32 {
+    // SAFETY: reads the current task's credentials, always valid.
+    unsafe { bindings::current_uid() }.val
+}
+
+/// The current task's effective uid, in the initial user namespace.
+pub(crate) fn euid() -> u32 {
+    // SAFETY: reads the current task's credentials, always valid.
+    unsafe { bindings::current_euid() }.val
+}
+
+/// The current process id (thread group id), as `getpid()` returns it in
+/// the initial pid namespace.
+pub(crate) fn pid() -> i32 {
+    // SAFETY: the current task is valid; `tgid` is set at fork and never
+    // changes afterwards.
+    unsafe { (*bindings::get_current()).tgid }
+}
+
+/// The current task's command name, up to its first NUL.
+pub(crate) fn comm(buf: &mut [u8; 16]) -> &[u8] {
+    // SAFETY: the current task is valid and `comm` is a 16-byte array
+    // inside it; only its address is taken.
+    let comm = unsafe { core::ptr::addr_of!((*bindings::get_current()).comm) };
+    for (i, dst) in buf.iter_mut().enumerate() {
+        // SAFETY: `i` is below 16, so the byte is inside `comm`. Another
+        // thread may rename the task (`/proc/PID/comm`), as
+        // `get_task_comm()` also tolerates: each byte is read on its own,
+        // volatile, and the result is cut at the first NUL.
+        *dst = unsafe { comm.cast::<u8>().add(i).read_volatile() };
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    buf.get(..end).unwrap_or_default()
+}

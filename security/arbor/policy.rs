@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The policy in force: loading, publication and evaluation.
+//!
+//! The language, the parser and the evaluation order are in
+//! [`crate::format::policy`]. Here a parsed policy is copied into its own
+//! allocation and published with RCU: a hook evaluates the policy it finds
+//! inside a read-side critical section and never waits for a writer; a
+//! writer replaces the whole policy and frees the old one after a grace
+//! period. Writers are serialised, so the check of `require_signed_policy`
+//! and the replacement it guards are one step.
+
+use crate::audit::{self, AuditOp};
+use crate::format::policy::{self as lang, Decision, Options, Request, Rule};
+use crate::format::template::Sink;
+use crate::kapi::keys::{self, VerifyError};
+use crate::kapi::rcu::{Rcu, ReadGuard};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+/// Largest policy write accepted, signature included.
+pub(crate) const MAX_POLICY_SIZE: usize = 1 << 20;
+
+/// A parsed policy in its own allocation.
+struct Loaded {
+    rules: KVec<Rule>,
+    options: Options,
+}
+
+/// The policy in force; null until [`init`] publishes the default.
+static ACTIVE: Rcu<Loaded> = Rcu::new();
+
+/// Why [`build`] failed.
+enum BuildError {
+    Parse(lang::ParseError),
+    NoMemory,
+}
+
+impl From<lang::ParseError> for BuildError {
+    fn from(e: lang::ParseError) -> Self {
+        Self::Parse(e)
+    }
+}
+
+impl From<kernel::alloc::AllocError> for BuildError {
+    fn from(_: kernel::alloc::AllocError) -> Self {
+        Self::NoMemory
+    }
+}
+
+/// Parses `text` into a new allocation.
+fn build(text: &[u8]) -> Result<KBox<Loaded>, BuildError> {
+    // `validate` counts the rules, so the storage is sized exactly.
+    let summary = lang::validate(text)?;
+    let mut rules = KVec::with_capacity(summary.rules, GFP_KERNEL)?;
+    for _ in 0..summary.rules {
+        rules.push(Rule::new(lang::Action::Measure), GFP_KERNEL)?;
+    }
+    let options = lang::parse(text, &mut rules)?.options();
+    Ok(KBox::new(Loaded { rules, options }, GFP_KERNEL)?)
+}
+
+/// Publishes the default policy ([`lang::DEFAULT`]).
+pub(crate) fn init() -> Result {
+    let p = build(lang::DEFAULT.as_bytes()).map_err(|e| match e {
+        BuildError::Parse(e) => {
+            pr_err!("the built-in default policy does not parse: {}\n", e);
+            EINVAL
+        }
+        BuildError::NoMemory => ENOMEM,
+    })?;
+    drop(ACTIVE.replace(p));
+    Ok(())
+}
+
+/// The policy's decision for `req`; everything is no before [`init`].
+pub(crate) fn decide(req: &Request) -> Decision {
+    let guard = ReadGuard::new();
+    ACTIVE
+        .get(&guard)
+        .map_or_else(Decision::default, |p| lang::evaluate(&p.rules, req))
+}
+
+/// Writes the policy in force as canonical text (see [`lang::render`]).
+/// The policy is held for the whole call, so the text is one policy's,
+/// even if it is replaced meanwhile; `sink` must not sleep.
+pub(crate) fn render<S: Sink>(sink: &mut S) -> Result<(), S::Error> {
+    let guard = ReadGuard::new();
+    let Some(p) = ACTIVE.get(&guard) else {
+        return Ok(());
+    };
+    match lang::Policy::new(&p.rules, p.options) {
+        Some(policy) => lang::render(&policy, sink),
+        None => Ok(()),
+    }
+}
+
+/// Whether the policy in force requires later policies to be signed.
+fn requires_signature() -> bool {
+    let guard = ReadGuard::new();
+    ACTIVE
+        .get(&guard)
+        .is_some_and(|p| p.options.require_signed_policy)
+}
+
+/// The first byte of a DER PKCS#7 message (a SEQUENCE). No policy text
+/// starts with it: `0` is not an action.
+const DER_SEQUENCE: u8 = 0x30;
+
+/// Replaces the policy in force with `input`: policy text, or a PKCS#7
+/// message carrying policy text and signed by a key on the builtin trusted
+/// keyring. All or nothing: on error the old policy stays in force.
+///
+/// Errors: `EINVAL` for an empty write or a malformed policy, `EFBIG` for
+/// one over [`MAX_POLICY_SIZE`], `EACCES` for an unsigned policy when the
+/// policy in force requires a signature, `EKEYREJECTED`, `ENOKEY` or
+/// `EBADMSG` for a signature that does not verify, `ENOMEM`.
+pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
+    if input.is_empty() {
+        return Err(EINVAL);
+    }
+    if input.len() > MAX_POLICY_SIZE {
+        return Err(EFBIG);
+    }
+    let _writer = lock.lock();
+    let signed = input.first() == Some(&DER_SEQUENCE);
+    let reject = |cause: &'static str, reason: &[u8], e: Error| {
+        pr_err!(
+            "policy rejected ({}): {}\n",
+            cause,
+            core::str::from_utf8(reason).unwrap_or("?")
+        );
+        audit::emit(AuditOp::PolicyRejected {
+            cause,
+            signed,
+            reason,
+        });
+        e
+    };
+    let text = if signed {
+        keys::verify_pkcs7_attached(input).map_err(|e| {
+            let (cause, reason): (_, &[u8]) = match e {
+                VerifyError::Rejected => ("bad_signature", b"the signature does not verify"),
+                VerifyError::UnknownKey => (
+                    "unknown_key",
+                    b"the signer is not on the builtin trusted keyring",
+                ),
+                VerifyError::Other(_) => (
+                    "malformed_signature",
+                    b"the PKCS#7 message is malformed or unsupported",
+                ),
+            };
+            reject(cause, reason, e.to_error())
+        })?
+    } else {
+        if requires_signature() {
+            return Err(reject(
+                "unsigned",
+                b"the policy in force requires a signed policy",
+                EACCES,
+            ));
+        }
+        input
+    };
+    let new = build(text).map_err(|e| match e {
+        BuildError::Parse(e) => {
+            let mut msg = MsgBuf::new();
+            let _ = core::fmt::write(&mut msg, format_args!("{}", e));
+            reject("parse_error", msg.as_bytes(), EINVAL)
+        }
+        BuildError::NoMemory => reject("no_memory", b"out of memory", ENOMEM),
+    })?;
+    let rules = new.rules.len();
+    let require = new.options.require_signed_policy;
+    drop(ACTIVE.replace(new));
+    pr_info!(
+        "policy replaced: {} rules, {}{}\n",
+        rules,
+        if signed { "signed" } else { "unsigned" },
+        if require {
+            ", later policies must be signed"
+        } else {
+            ""
+        }
+    );
+    audit::emit(AuditOp::PolicyLoaded { rules, signed });
+    Ok(())
+}
+
+/// A short message, formatted on the stack and cut at its capacity.
+struct MsgBuf {
+    buf: [u8; 160],
+    len: usize,
+}
+
+impl MsgBuf {
+    fn new() -> Self {
+        Self {
+            buf: [0; 160],
+            len: 0,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for MsgBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
+            }
+        }
+        Ok(())
+    }
+}
