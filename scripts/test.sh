@@ -96,6 +96,41 @@ count_guest() { # LOG
 	pass=$((pass + p)); fail=$((fail + f))
 }
 
+# replay_checks DIR SRC LABEL: replays DIR's binary list against the PCR
+# files DIR/SRC_sha1 and DIR/SRC_sha256, with evmctl and with arbor's own
+# verifier. evmctl reports success when any one bank matches, and exits 0
+# on some failures, so it runs once per bank and what it says is read.
+replay_checks() {
+	local dir=$1 src=$2 label=$3 bank log
+	for bank in sha1 sha256; do
+		log=$BUILD/evmctl-$label$src-$bank.log
+		# --ignore-violations: replay violations (all-zero digests) as
+		# the all-0xFF that the PCRs were extended with.
+		evmctl ima_measurement --ignore-violations --pcrs "$bank,$dir/${src}_$bank" \
+			"$dir/binary_runtime_measurements" > "$log" 2>&1 || true
+		# evmctl 1.4 reports "unprocessed data" for the list's first
+		# entry, whatever it is (the boot_aggregate here), and for no
+		# other entry of the same layout; any other such line fails.
+		if grep -q '^Matched per TPM bank calculated digest' "$log" &&
+			! grep -qi 'failed\|error\|mismatch' "$log" &&
+			[ "$(grep -c 'unprocessed data' "$log")" -le 1 ]; then
+			ok "${label}evmctl ima_measurement: $bank replay of the list matches the guest's $src"
+		else
+			notok "${label}evmctl ima_measurement: $bank replay of the list matches the guest's $src (see $log)"
+			tail -3 "$log"
+		fi
+	done
+	# arbor's own verifier (tools/arbor): template digests and both banks.
+	log=$BUILD/arbor-verify-$label$src.log
+	if tools/arbor/target/debug/arbor log verify --pcrs "sha1,$dir/${src}_sha1" \
+		--pcrs "sha256,$dir/${src}_sha256" "$dir/binary_runtime_measurements" > "$log" 2>&1; then
+		ok "${label}arbor log verify: the list replays to the guest's $src (sha1, sha256)"
+	else
+		notok "${label}arbor log verify: the list replays to the guest's $src (see $log)"
+		tail -3 "$log"
+	fi
+}
+
 "$ARBOR_ROOT/scripts/build-initramfs.sh" test "$BUILD/test.cpio"
 # A software TPM with fresh state for this run; it exits when QEMU
 # disconnects (--terminate), and is killed below if it has not.
@@ -116,47 +151,18 @@ scan_console "test guest" "$BUILD/guest-test.clean.log"
 phase guest-tests
 
 # --- host checks of what the guest measured ---
+pcr=$(grep '^CONFIG_SECURITY_ARBOR_PCR=' "$KOBJ/.config" | cut -d= -f2)
 if tar -xf "$BUILD/guest-out.img" -C "$out" 2>/dev/null && [ -s "$out/binary_runtime_measurements" ]; then
 	ok "guest handed its measurement list to the host"
-	pcr=$(grep '^CONFIG_SECURITY_ARBOR_PCR=' "$KOBJ/.config" | cut -d= -f2)
 	python3 tools/testing/selftests/arbor/check-list.py "$out" "$pcr" > "$BUILD/check-list.log" || true
 	cat "$BUILD/check-list.log"
 	pass=$((pass + $(grep -c '^ok - ' "$BUILD/check-list.log" || true)))
 	fail=$((fail + $(grep -c '^not ok - ' "$BUILD/check-list.log" || true)))
-	# evmctl replays the list against the software PCRs. It reports success
-	# when any one bank matches, and exits 0 on some failures, so run it once
-	# per bank and read what it says.
 	# Against arbor's software PCRs, and against the TPM's PCRs read in the
 	# guest after the list was copied (so the TPM may be ahead, never behind:
 	# the guest reads the TPM after the list).
 	for src in software_pcrs tpm_pcrs; do
-		for bank in sha1 sha256; do
-			log=$BUILD/evmctl-$src-$bank.log
-			# --ignore-violations: replay violations (all-zero digests)
-			# as the all-0xFF that the PCRs were extended with.
-			evmctl ima_measurement --ignore-violations --pcrs "$bank,$out/${src}_$bank" \
-				"$out/binary_runtime_measurements" > "$log" 2>&1 || true
-			# evmctl 1.4 reports "unprocessed data" for the list's first
-			# entry, whatever it is (the boot_aggregate here), and for no
-			# other entry of the same layout; any other such line fails.
-			if grep -q '^Matched per TPM bank calculated digest' "$log" &&
-				! grep -qi 'failed\|error\|mismatch' "$log" &&
-				[ "$(grep -c 'unprocessed data' "$log")" -le 1 ]; then
-				ok "evmctl ima_measurement: $bank replay of the list matches the guest's $src"
-			else
-				notok "evmctl ima_measurement: $bank replay of the list matches the guest's $src (see $log)"
-				tail -3 "$log"
-			fi
-		done
-		# arbor's own verifier (tools/arbor): template digests and both banks.
-		arbor_bin=tools/arbor/target/debug/arbor
-		if "$arbor_bin" log verify --pcrs "sha1,$out/${src}_sha1" --pcrs "sha256,$out/${src}_sha256" \
-			"$out/binary_runtime_measurements" > "$BUILD/arbor-verify-$src.log" 2>&1; then
-			ok "arbor log verify: the list replays to the guest's $src (sha1, sha256)"
-		else
-			notok "arbor log verify: the list replays to the guest's $src (see $BUILD/arbor-verify-$src.log)"
-			tail -3 "$BUILD/arbor-verify-$src.log"
-		fi
+		replay_checks "$out" "$src" ""
 	done
 	# The violations were extended as all-0xFF, not as their zero digests:
 	# replaying them as zeros (evmctl without --ignore-violations) fails.
@@ -188,13 +194,32 @@ if [[ "$blk" =~ ^[0-9]+$ ]]; then
 	byte=$(od -An -tu1 -j "$off" -N1 "$BUILD/verity-ext4.img" | tr -d ' ')
 	printf "\\$(printf %o $(((byte + 1) % 256)))" |
 		dd of="$BUILD/verity-ext4.img" bs=1 seek="$off" count=1 conv=notrunc status=none
-	truncate -s 1M "$BUILD/pagein-out.img"
+	rm -f "$BUILD/pagein-out.img"
+	truncate -s 8M "$BUILD/pagein-out.img"
 	"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-pagein.log" \
 		--disk "$BUILD/pagein-out.img" --disk "$BUILD/verity-ext4.img" \
 		--append "arbor_job=pagein.sh" --timeout 120 || true
 	tr -d '\r' < "$BUILD/guest-pagein.log" > "$BUILD/guest-pagein.clean.log"
 	count_guest "$BUILD/guest-pagein.clean.log"
 	scan_console "page-in guest" "$BUILD/guest-pagein.clean.log"
+	# That boot had no TPM: its list replays to arbor's software PCRs.
+	nout=$BUILD/pagein-out
+	rm -rf "$nout"; mkdir -p "$nout"
+	if tar -xf "$BUILD/pagein-out.img" -C "$nout" 2>/dev/null && [ -s "$nout/binary_runtime_measurements" ]; then
+		python3 tools/testing/selftests/arbor/check-list.py "$nout" "$pcr" "no TPM" > "$BUILD/check-list-notpm.log" || true
+		cat "$BUILD/check-list-notpm.log"
+		pass=$((pass + $(grep -c '^ok - ' "$BUILD/check-list-notpm.log" || true)))
+		fail=$((fail + $(grep -c '^not ok - ' "$BUILD/check-list-notpm.log" || true)))
+		zero_aggregate="ima:sha256:$(printf '0%.0s' $(seq 64))"
+		if [ "$(head -n 1 "$nout/ascii_runtime_measurements" | awk '{print $4, $5}')" = "$zero_aggregate boot_aggregate" ]; then
+			ok "no TPM: boot_aggregate is first and all zero"
+		else
+			notok "no TPM: boot_aggregate is first and all zero" "$(head -n 1 "$nout/ascii_runtime_measurements")"
+		fi
+		replay_checks "$nout" software_pcrs "no TPM: "
+	else
+		notok "no TPM: the page-in guest handed its list to the host"
+	fi
 else
 	notok "page-in: debugfs maps /prog-pagein's first block ($blk)"
 fi

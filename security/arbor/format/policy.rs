@@ -78,14 +78,15 @@
 //! Exclusions therefore come before the rules they carve out of.
 //!
 //! What the kernel puts in a request, per hook: `BPRM_CHECK` for every
-//! `execve()` with mask `MAY_EXEC`; `MMAP_CHECK` for a file mapping, with
-//! `MAY_EXEC` set when it is executable (plus `MAY_READ`/`MAY_WRITE` for
-//! the other protections, if the hook reports them); `MPROTECT_CHECK` when
-//! `mprotect()` makes a file mapping executable, likewise; `FILE_CHECK` for
-//! an open, with the `MAY_*` bits of the open. The default policy tests
+//! `execve()` with mask `MAY_EXEC`; `MMAP_CHECK` for every file mapping,
+//! with `MAY_EXEC`, `MAY_READ` and `MAY_WRITE` for `PROT_EXEC`,
+//! `PROT_READ` and `PROT_WRITE`; `MPROTECT_CHECK` when `mprotect()` makes
+//! a file mapping executable, with the new protection's bits likewise;
+//! `FILE_CHECK` for an open through `open()`, with the `MAY_*` bits of the
+//! open (none for a file the open creates). The default policy tests
 //! mappings with `mask=^MAY_EXEC`, so it holds whichever other bits come
-//! along. What an `audit` decision produces (an audit record of the
-//! evaluation) is for the kernel to define.
+//! along. An `audit` decision makes the kernel emit one audit record per
+//! file version (see [`super::audit`]).
 //!
 //! # Canonical text
 //!
@@ -277,7 +278,7 @@ pub enum Func {
     MmapCheck,
     /// `MPROTECT_CHECK`: a file mapping made executable (`file_mprotect`).
     MprotectCheck,
-    /// `FILE_CHECK`: a file open (`file_open`).
+    /// `FILE_CHECK`: a file open (`file_post_open`).
     FileCheck,
 }
 

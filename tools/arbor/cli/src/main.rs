@@ -56,6 +56,9 @@ enum Command {
     /// attribute with --write, or to a file with --out.
     #[command(after_help = EXIT_CODES)]
     Sign(SignArgs),
+    /// Check, show and sign arbor policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Read and verify binary IMA measurement lists.
     #[command(subcommand)]
     Log(LogCommand),
@@ -116,6 +119,47 @@ struct SignArgs {
     /// Write the value to this file (only with a single FILE).
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Parse a policy as the kernel does and print it in canonical form.
+    ///
+    /// The text the kernel's policy file would read back after this
+    /// policy is written: options first, conditions in a fixed order, no
+    /// comments. A malformed policy is reported as `FILE:LINE:COLUMN:
+    /// REASON`, with the line, column and reason the kernel would log.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// Policy text.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the default policy, the one in force from boot.
+    #[command(after_help = EXIT_CODES)]
+    Default,
+    /// Sign a policy for a kernel that requires signed policies.
+    ///
+    /// Checks the policy, then writes a DER PKCS#7 message that carries
+    /// the text, signed without signed attributes and without
+    /// certificates. Write the result to the policy file in one write(),
+    /// e.g. with `dd bs=1M`. The kernel accepts it if the key's
+    /// certificate is on its builtin trusted keyring.
+    #[command(after_help = EXIT_CODES)]
+    Sign {
+        /// Policy text.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Private key (PEM).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Certificate of the key (PEM or DER).
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+        /// Where to write the signed policy.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -313,12 +357,64 @@ fn cmd_log(cmd: &LogCommand) -> Result<()> {
     }
 }
 
+/// Parses the policy in `file` as the kernel does; returns its text and
+/// its canonical form.
+fn check_policy(file: &std::path::Path) -> Result<(Vec<u8>, String)> {
+    use arbor_format::policy::{self, Action, Rule};
+    let text = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let summary = policy::validate(&text).map_err(|e| {
+        anyhow::Error::new(Failure(format!(
+            "{}:{}:{}: {}",
+            file.display(),
+            e.line,
+            e.column,
+            e.kind
+        )))
+    })?;
+    let mut rules = vec![Rule::new(Action::Measure); summary.rules];
+    let parsed = policy::parse(&text, &mut rules)
+        .map_err(|e| anyhow::anyhow!("{}: validate and parse disagree: {e}", file.display()))?;
+    struct Out(String);
+    impl arbor_format::template::Sink for Out {
+        type Error = std::convert::Infallible;
+        fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+            self.0.push_str(&String::from_utf8_lossy(bytes));
+            Ok(())
+        }
+    }
+    let mut out = Out(String::new());
+    let Ok(()) = policy::render(&parsed, &mut out);
+    Ok((text, out.0))
+}
+
+fn cmd_policy(c: &PolicyCommand) -> Result<()> {
+    match c {
+        PolicyCommand::Check { file } => {
+            let (_, canonical) = check_policy(file)?;
+            write_stdout(canonical.as_bytes())
+        }
+        PolicyCommand::Default => write_stdout(arbor_format::policy::DEFAULT.as_bytes()),
+        PolicyCommand::Sign {
+            file,
+            key,
+            cert,
+            out,
+        } => {
+            let (text, _) = check_policy(file)?;
+            let signer = Signer::load(key, cert)?;
+            let der = signer.policy_pkcs7(&text)?;
+            std::fs::write(out, der).with_context(|| format!("{}: cannot write", out.display()))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match &cli.command {
         Command::Digest(a) => cmd_digest(a),
         Command::Sign(a) => cmd_sign(a),
         Command::Log(c) => cmd_log(c),
+        Command::Policy(c) => cmd_policy(c),
     };
     match r {
         Ok(()) => ExitCode::from(EXIT_OK),

@@ -106,6 +106,18 @@ impl Signer {
         p7.to_der().context("OpenSSL: cannot encode PKCS#7")
     }
 
+    /// A policy for the kernel's `policy` file: a DER PKCS#7 message that
+    /// carries `text` and signs it without signed attributes (what the
+    /// kernel's verifier accepts for an unspecified-purpose signature),
+    /// with no certificates (the kernel finds the key on its keyring).
+    pub fn policy_pkcs7(&self, text: &[u8]) -> Result<Vec<u8>> {
+        let flags = Pkcs7Flags::BINARY | Pkcs7Flags::NOATTR | Pkcs7Flags::NOCERTS;
+        let certs = Stack::new().context("OpenSSL: cannot allocate")?;
+        let p7 = Pkcs7::sign(&self.cert, &self.key, &certs, text, flags)
+            .context("OpenSSL: PKCS#7 signing failed")?;
+        p7.to_der().context("OpenSSL: cannot encode PKCS#7")
+    }
+
     /// The `security.arbor` value for a file digest made with `params`.
     pub fn arbor_xattr(&self, params: &Params, digest: &Digest) -> Result<Vec<u8>> {
         let pkcs7 = self.fsverity_pkcs7(params.alg(), digest)?;

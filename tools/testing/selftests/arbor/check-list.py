@@ -56,11 +56,12 @@ def read_pcrs(path, index):
     raise ValueError("no PCR-%02d in %s" % (index, path))
 
 
-def main(outdir, pcr_index):
+def main(outdir, pcr_index, label="host"):
     failures = 0
 
     def check(name, cond, why=""):
         nonlocal failures
+        name = name.replace("host:", label + ":", 1)
         print(("ok - %s" % name) if cond else ("not ok - %s: %s" % (name, why)))
         failures += 0 if cond else 1
 
@@ -107,4 +108,4 @@ def main(outdir, pcr_index):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2])))
+    sys.exit(main(sys.argv[1], int(sys.argv[2]), *sys.argv[3:4]))

@@ -205,6 +205,11 @@ expect_eq "the default policy is still in force" "$(cat $A/policy)" "$default"
 expect_eq "signed policy by a builtin key: accepted" \
 	"$(arbor-guest write-file $A/policy $P/signed-trusted.p7s)" ok
 expect_eq "signed policy: the signed text is in force" "$(cat $A/policy)" "$(cat $P/signed.txt)"
+arbor-guest write-file $A/policy /tmp/default.txt > /dev/null
+expect_eq "signed policy by arbor policy sign: accepted" \
+	"$(arbor-guest write-file $A/policy $P/signed-arbor.p7s)" ok
+expect_eq "signed policy by arbor policy sign: the signed text is in force" \
+	"$(cat $A/policy)" "$(cat $P/signed.txt)"
 expect_eq "option require_signed_policy: accepted unsigned" \
 	"$(pol 'option require_signed_policy\nmeasure func=BPRM_CHECK\n')" ok
 expect_eq "option require_signed_policy: read back first" \

@@ -102,6 +102,9 @@ for who in trusted untrusted; do
 	openssl smime -sign -binary -nodetach -noattr -outform der -in "$pdir/signed.txt" \
 		-signer "$keys/$who.pem" -inkey "$keys/$who.key" -out "$pdir/signed-$who.p7s"
 done
+# The same policy signed by `arbor policy sign`.
+"$arbor" policy sign "$pdir/signed.txt" --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+	--out "$pdir/signed-arbor.p7s"
 python3 - "$pdir/signed-trusted.p7s" "$pdir/signed-tampered.p7s" <<'PY'
 import sys
 blob = open(sys.argv[1], "rb").read()
