@@ -117,9 +117,7 @@ impl File {
         dst.copy_from_slice(name.get(..n).unwrap_or_default());
         dst
     }
-}
 
-impl File {
     /// Reads the extended attribute `name` into `buf`, bypassing the
     /// permission checks (as IMA does for `security.ima`): returns the value's
     /// length, or `None` if the file has no such attribute or its filesystem

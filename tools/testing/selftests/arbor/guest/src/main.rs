@@ -29,6 +29,9 @@
 //!   arbor-guest run-as RUID EUID CMD [ARG...]
 //!                                    setresuid(RUID, EUID, EUID), then
 //!                                    execve(CMD) as `exec` does
+//!   arbor-guest bench open|exec PATH N
+//!                                    time N opens (or N runs of `PATH
+//!                                    hello`); print `bench OP N NS/OP`
 //!   arbor-guest check-list FILE      parse a binary measurement list and
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
@@ -244,6 +247,47 @@ fn write_file(args: &[std::ffi::OsString]) -> ! {
     exit(0)
 }
 
+/// `bench open|exec PATH N`: opens PATH for reading (and closes it), or
+/// runs `PATH hello` and waits for it, N times; prints the mean time per
+/// operation in nanoseconds as `bench OP N NS`.
+fn bench(args: &[std::ffi::OsString]) -> ! {
+    let [op, path, n] = args else {
+        eprintln!("usage: arbor-guest bench open|exec PATH N");
+        exit(2)
+    };
+    let Some(n) = n
+        .to_str()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|&n| n > 0)
+    else {
+        eprintln!("arbor-guest: N must be a positive number");
+        exit(2)
+    };
+    let op = op.to_string_lossy();
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        let ok = match op.as_ref() {
+            "open" => std::fs::File::open(path).is_ok(),
+            "exec" => std::process::Command::new(path)
+                .arg("hello")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success()),
+            _ => {
+                eprintln!("arbor-guest: bench open|exec");
+                exit(2)
+            }
+        };
+        if !ok {
+            println!("bench {op}: failed on {}", path.to_string_lossy());
+            exit(1)
+        }
+    }
+    let ns = start.elapsed().as_nanos() / u128::from(n);
+    println!("bench {op} {n} {ns}");
+    exit(0)
+}
+
 /// `run-as RUID EUID CMD [ARG...]`: sets the real uid to RUID and the
 /// effective and saved uids to EUID, then executes CMD.
 fn run_as(args: &[std::ffi::OsString]) -> ! {
@@ -392,6 +436,7 @@ fn main() {
         Some("audit-run") => audit::audit_run(&args[1..]),
         Some("write-file") => write_file(&args[1..]),
         Some("run-as") => run_as(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("enable-verity") => enable_verity(&args[1..]),
         Some("hello") => {
             println!("hello");
