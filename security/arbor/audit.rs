@@ -35,6 +35,8 @@ pub(crate) enum AuditOp<'a> {
     },
     /// A policy write was accepted.
     PolicyLoaded { rules: usize, signed: bool },
+    /// The mode was switched through securityfs.
+    ModeChanged { enforcing: bool },
     /// A policy write was rejected.
     PolicyRejected {
         cause: &'a str,
@@ -100,6 +102,10 @@ pub(crate) fn emit(op: AuditOp<'_>) {
             rules: Some(rules),
             signed: Some(signed),
             ..Record::new(Op::PolicyLoad, "replaced", t, true)
+        },
+        AuditOp::ModeChanged { enforcing } => Record {
+            mode: Some(mode_name(enforcing)),
+            ..Record::new(Op::Mode, mode_name(enforcing), t, true)
         },
         AuditOp::PolicyRejected {
             cause,

@@ -168,6 +168,7 @@ impl Control for Enforce {
                 "switched to {} mode\n",
                 if on { "enforcing" } else { "permissive" }
             );
+            crate::audit::emit(crate::audit::AuditOp::ModeChanged { enforcing: on });
         }
         Ok(())
     }

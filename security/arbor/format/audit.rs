@@ -29,6 +29,8 @@ pub enum Op {
     PolicyLoad,
     /// A file matched an `audit` rule.
     Audit,
+    /// The mode was switched at run time.
+    Mode,
 }
 
 impl Op {
@@ -39,20 +41,21 @@ impl Op {
             Self::Violation => "violation",
             Self::PolicyLoad => "policy_load",
             Self::Audit => "audit",
+            Self::Mode => "mode",
         }
     }
 
     /// The audit record type, from the kernel's integrity range
     /// (`include/uapi/linux/audit.h`): `AUDIT_INTEGRITY_DATA` (1800) for
     /// appraisal failures, `AUDIT_INTEGRITY_PCR` (1804) for violations,
-    /// `AUDIT_INTEGRITY_STATUS` (1802) for policy writes and
-    /// `AUDIT_INTEGRITY_RULE` (1805) for `audit` rules, the types IMA uses
-    /// for the same events.
+    /// `AUDIT_INTEGRITY_STATUS` (1802) for policy writes and mode
+    /// switches, and `AUDIT_INTEGRITY_RULE` (1805) for `audit` rules, the
+    /// types IMA uses for the same events.
     pub const fn record_type(self) -> u32 {
         match self {
             Self::Appraise => 1800,
             Self::Violation => 1804,
-            Self::PolicyLoad => 1802,
+            Self::PolicyLoad | Self::Mode => 1802,
             Self::Audit => 1805,
         }
     }

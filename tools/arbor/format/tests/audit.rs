@@ -103,7 +103,14 @@ fn record_types_are_the_kernel_integrity_types() {
     assert_eq!(Op::PolicyLoad.record_type(), 1802);
     assert_eq!(Op::Violation.record_type(), 1804);
     assert_eq!(Op::Audit.record_type(), 1805);
-    for op in [Op::Appraise, Op::Violation, Op::PolicyLoad, Op::Audit] {
+    assert_eq!(Op::Mode.record_type(), 1802);
+    for op in [
+        Op::Appraise,
+        Op::Violation,
+        Op::PolicyLoad,
+        Op::Audit,
+        Op::Mode,
+    ] {
         assert!(
             render(&Record::new(op, "c", TASK, true)).starts_with(&format!("op={} ", op.name()))
         );

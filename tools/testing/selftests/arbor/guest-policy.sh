@@ -228,6 +228,13 @@ expect_eq "a policy without the option lets unsigned policies in again" \
 	"$(arbor-guest write-file $A/policy /tmp/default.txt)" ok
 expect_eq "the default policy is back" "$(cat $A/policy)" "$default"
 
+# --- mode switches are audited ---
+arbor-guest audit-run /tmp/audit7.log sh -c "echo 1 > $A/enforce; echo 0 > $A/enforce"
+expect_eq "switching to enforcing is audited" \
+	"$(grep -c 'type=1802 audit([0-9.:]*): op=mode cause=enforcing mode=enforcing pid=[0-9]* uid=0 comm="sh" res=1' /tmp/audit7.log)" 1
+expect_eq "switching to permissive is audited" \
+	"$(grep -c 'type=1802 audit([0-9.:]*): op=mode cause=permissive mode=permissive pid=[0-9]* uid=0 comm="sh" res=1' /tmp/audit7.log)" 1
+
 # --- a refusal is audited ---
 cp /bin/arbor-guest $D/unsigned-prog
 echo 1 > $A/enforce
