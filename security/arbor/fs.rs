@@ -117,6 +117,10 @@ impl Replaceable for Policy {
         let arbor = ARBOR.get().ok_or(ENODEV)?;
         policy::load(&arbor.policy_lock, input)
     }
+
+    fn too_big() -> Error {
+        policy::refuse_too_big()
+    }
 }
 
 /// Number of PCR lines in the software PCR files, as a TPM has.

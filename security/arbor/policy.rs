@@ -116,27 +116,15 @@ const DER_SEQUENCE: u8 = 0x30;
 /// policy in force requires a signature, `EKEYREJECTED`, `ENOKEY` or
 /// `EBADMSG` for a signature that does not verify, `ENOMEM`.
 pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
-    if input.is_empty() {
-        return Err(EINVAL);
-    }
-    if input.len() > MAX_POLICY_SIZE {
-        return Err(EFBIG);
-    }
     let _writer = lock.lock();
     let signed = input.first() == Some(&DER_SEQUENCE);
-    let reject = |cause: &'static str, reason: &[u8], e: Error| {
-        pr_err!(
-            "policy rejected ({}): {}\n",
-            cause,
-            core::str::from_utf8(reason).unwrap_or("?")
-        );
-        audit::emit(AuditOp::PolicyRejected {
-            cause,
-            signed,
-            reason,
-        });
-        e
-    };
+    let refuse = |cause, reason: &[u8], e| reject(cause, signed, reason, e);
+    if input.is_empty() {
+        return Err(refuse("empty", b"an empty write is no policy", EINVAL));
+    }
+    if input.len() > MAX_POLICY_SIZE {
+        return Err(refuse("too_big", b"the write is over 1 MiB", EFBIG));
+    }
     let text = if signed {
         keys::verify_pkcs7_attached(input).map_err(|e| {
             let (cause, reason): (_, &[u8]) = match e {
@@ -150,11 +138,11 @@ pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
                     b"the PKCS#7 message is malformed or unsupported",
                 ),
             };
-            reject(cause, reason, e.to_error())
+            refuse(cause, reason, e.to_error())
         })?
     } else {
         if requires_signature() {
-            return Err(reject(
+            return Err(refuse(
                 "unsigned",
                 b"the policy in force requires a signed policy",
                 EACCES,
@@ -166,9 +154,9 @@ pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
         BuildError::Parse(e) => {
             let mut msg = MsgBuf::new();
             let _ = core::fmt::write(&mut msg, format_args!("{}", e));
-            reject("parse_error", msg.as_bytes(), EINVAL)
+            refuse("parse_error", msg.as_bytes(), EINVAL)
         }
-        BuildError::NoMemory => reject("no_memory", b"out of memory", ENOMEM),
+        BuildError::NoMemory => refuse("no_memory", b"out of memory", ENOMEM),
     })?;
     let rules = new.rules.len();
     let require = new.options.require_signed_policy;
@@ -185,6 +173,27 @@ pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
     );
     audit::emit(AuditOp::PolicyLoaded { rules, signed });
     Ok(())
+}
+
+/// Logs and audits a rejected policy write; returns `e`.
+fn reject(cause: &'static str, signed: bool, reason: &[u8], e: Error) -> Error {
+    pr_err!(
+        "policy rejected ({}): {}\n",
+        cause,
+        core::str::from_utf8(reason).unwrap_or("?")
+    );
+    audit::emit(AuditOp::PolicyRejected {
+        cause,
+        signed,
+        reason,
+    });
+    e
+}
+
+/// Logs and audits a policy write refused for its size before it was
+/// read; returns `EFBIG`.
+pub(crate) fn refuse_too_big() -> Error {
+    reject("too_big", false, b"the write is over 1 MiB", EFBIG)
 }
 
 /// A short message, formatted on the stack and cut at its capacity.

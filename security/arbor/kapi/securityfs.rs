@@ -151,6 +151,9 @@ pub(crate) trait Replaceable: SeqSource {
     const MAX_WRITE: usize;
     /// Applies `input`, written by a task with `CAP_MAC_ADMIN`.
     fn store(input: &[u8]) -> Result;
+    /// Reports a write over [`Self::MAX_WRITE`], refused unread; returns
+    /// the error for the writer.
+    fn too_big() -> Error;
 }
 
 struct ReplaceableAdapter<R>(PhantomData<R>);
@@ -187,7 +190,7 @@ impl<R: Replaceable> ReplaceableAdapter<R> {
             return EINVAL.to_errno() as isize;
         }
         if count > R::MAX_WRITE {
-            return EFBIG.to_errno() as isize;
+            return R::too_big().to_errno() as isize;
         }
         let Ok(mut buf) = KVVec::from_elem(0u8, count, GFP_KERNEL) else {
             return ENOMEM.to_errno() as isize;

@@ -64,6 +64,8 @@ expect_eq "rejected (1025-byte line): the log names line and reason" \
 expect_eq "rejected (empty write): EINVAL" "$(arbor-guest write-file $A/policy /tmp/empty.txt)" "errno 22"
 head -c 1048577 /dev/zero | tr '\0' '#' > /tmp/huge.txt
 expect_eq "rejected (over 1 MiB): EFBIG" "$(arbor-guest write-file $A/policy /tmp/huge.txt)" "errno 27"
+expect_eq "rejected (empty write, over 1 MiB): both logged" \
+	"$(dmesg | grep -c 'arbor: policy rejected (empty)\|arbor: policy rejected (too_big)')" 2
 expect_eq "after every rejection the default policy is in force" "$(cat $A/policy)" "$default"
 
 # --- conditions ---
