@@ -184,8 +184,9 @@ impl<R: Replaceable> ReplaceableAdapter<R> {
         }
         // SAFETY: the VFS passes a valid position pointer.
         let pos = unsafe { &mut *ppos };
-        // One write replaces the content; a second write on the same open
-        // file (a writer that split its data) is refused, not half-applied.
+        // One write replaces the content. A later write on the same open
+        // file (a writer that split its data) is refused rather than taken
+        // as a whole new content.
         if *pos != 0 {
             return EINVAL.to_errno() as isize;
         }
