@@ -5,7 +5,7 @@
 //! ownership follow IMA's measurement files: read-only, root and group
 //! readable (0440).
 
-use crate::format::template::{self, put_hex, Sink};
+use crate::format::template::{self, put_decimal, put_hex, Sink};
 use crate::kapi::securityfs::{
     self, Control, Overflow, Replaceable, SeqFile, SeqSource, CONTROL_MAX,
 };
@@ -176,22 +176,6 @@ impl Control for Enforce {
         }
         Ok(())
     }
-}
-
-fn put_decimal<S: Sink>(s: &mut S, mut v: u64) -> Result<(), S::Error> {
-    let mut buf = [0u8; 20];
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        if let Some(b) = buf.get_mut(start) {
-            *b = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || start == 0 {
-            break;
-        }
-    }
-    s.put(buf.get(start..).unwrap_or_default())
 }
 
 /// Creates /sys/kernel/security/arbor/ and its files.

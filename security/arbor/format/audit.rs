@@ -16,7 +16,7 @@
 //! keywords and numbers and never need quoting. The record type (the audit
 //! `type=` number) depends on [`Op`].
 
-use super::template::Sink;
+use super::template::{put_hex_upper, Sink};
 
 /// What happened; also decides the audit record type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,38 +132,15 @@ pub fn put_untrusted<S: Sink>(sink: &mut S, bytes: &[u8]) -> Result<(), S::Error
         sink.put(bytes)?;
         return sink.put(b"\"");
     }
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut buf = [0u8; 64];
-    for chunk in bytes.chunks(buf.len() / 2) {
-        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 0xf)];
-        }
-        sink.put(buf.get(..2 * chunk.len()).unwrap_or_default())?;
-    }
-    Ok(())
+    put_hex_upper(sink, bytes)
 }
 
-/// Writes `v` in decimal.
+/// Writes `v` in decimal, with a `-` when negative.
 pub fn put_decimal<S: Sink>(sink: &mut S, v: i64) -> Result<(), S::Error> {
     if v < 0 {
         sink.put(b"-")?;
     }
-    let mut u = v.unsigned_abs();
-    let mut buf = [0u8; 20];
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        if let Some(b) = buf.get_mut(start) {
-            // A digit is below 10.
-            *b = b'0' + (u % 10) as u8;
-        }
-        u /= 10;
-        if u == 0 || start == 0 {
-            break;
-        }
-    }
-    sink.put(buf.get(start..).unwrap_or_default())
+    super::template::put_decimal(sink, v.unsigned_abs())
 }
 
 fn key<S: Sink>(sink: &mut S, name: &str) -> Result<(), S::Error> {

@@ -114,7 +114,7 @@
 //!
 //! [`DEFAULT`] is the policy in force until one is written.
 
-use super::template::Sink;
+use super::template::{put_decimal, put_hex, put_hex_number, Sink};
 use core::fmt;
 
 /// Most rules a policy may hold.
@@ -967,41 +967,11 @@ impl Sink for FmtSink<'_, '_> {
     }
 }
 
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-
-fn put_dec<S: Sink>(sink: &mut S, mut v: u32) -> Result<(), S::Error> {
-    let mut buf = [0u8; 10];
-    let mut start = 0;
-    for (i, slot) in buf.iter_mut().enumerate().rev() {
-        *slot = HEX_DIGITS.get((v % 10) as usize).copied().unwrap_or(b'0');
-        v /= 10;
-        if v == 0 {
-            start = i;
-            break;
-        }
-    }
-    sink.put(buf.get(start..).unwrap_or_default())
-}
-
-fn put_hex_u64<S: Sink>(sink: &mut S, mut v: u64) -> Result<(), S::Error> {
-    let mut buf = [0u8; 16];
-    let mut start = 0;
-    for (i, slot) in buf.iter_mut().enumerate().rev() {
-        *slot = HEX_DIGITS.get((v % 16) as usize).copied().unwrap_or(b'0');
-        v /= 16;
-        if v == 0 {
-            start = i;
-            break;
-        }
-    }
-    sink.put(buf.get(start..).unwrap_or_default())
-}
-
 fn put_id<S: Sink>(sink: &mut S, key: Condition, m: IdMatch) -> Result<(), S::Error> {
     sink.put(b" ")?;
     sink.put(key.name().as_bytes())?;
     sink.put(m.operator())?;
-    put_dec(sink, m.value())
+    put_decimal(sink, u64::from(m.value()))
 }
 
 /// Writes `rule` as its canonical line, without the newline.
@@ -1033,25 +1003,17 @@ pub fn render_rule<S: Sink>(rule: &Rule, sink: &mut S) -> Result<(), S::Error> {
     }
     if let Some(magic) = rule.fsmagic {
         sink.put(b" fsmagic=0x")?;
-        put_hex_u64(sink, magic)?;
+        put_hex_number(sink, magic)?;
     }
     if let Some(uuid) = rule.fsuuid {
         sink.put(b" fsuuid=")?;
-        let mut buf = [b'-'; UUID_TEXT_LEN];
-        // The hyphens stay where they are; the digits fill the rest in order.
-        let mut slots = buf
-            .iter_mut()
-            .enumerate()
-            .filter(|(i, _)| !UUID_HYPHENS.contains(i))
-            .map(|(_, c)| c);
-        for b in uuid {
-            for nibble in [b / 16, b % 16] {
-                if let (Some(c), Some(&h)) = (slots.next(), HEX_DIGITS.get(usize::from(nibble))) {
-                    *c = h;
-                }
+        // 8-4-4-4-12 hex digits: the 16 bytes in groups of 4, 2, 2, 2, 6.
+        for (i, group) in [0..4, 4..6, 6..8, 8..10, 10..16].into_iter().enumerate() {
+            if i > 0 {
+                sink.put(b"-")?;
             }
+            put_hex(sink, uuid.get(group).unwrap_or_default())?;
         }
-        sink.put(&buf)?;
     }
     if let Some(m) = rule.uid {
         put_id(sink, Condition::Uid, m)?;

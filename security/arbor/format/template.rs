@@ -352,18 +352,61 @@ pub trait Sink {
     fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
 }
 
-/// Renders bytes as lower-case hex into `sink`.
-pub fn put_hex<S: Sink>(sink: &mut S, bytes: &[u8]) -> Result<(), S::Error> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
+const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Renders bytes as hex with `digits` into `sink`, two digits per byte.
+fn put_hex_digits<S: Sink>(sink: &mut S, bytes: &[u8], digits: &[u8; 16]) -> Result<(), S::Error> {
     let mut buf = [0u8; 128];
     for chunk in bytes.chunks(buf.len() / 2) {
         for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 0xf)];
+            pair[0] = digits[usize::from(b >> 4)];
+            pair[1] = digits[usize::from(b & 0xf)];
         }
         sink.put(buf.get(..2 * chunk.len()).unwrap_or_default())?;
     }
     Ok(())
+}
+
+/// Renders bytes as lower-case hex into `sink`.
+pub fn put_hex<S: Sink>(sink: &mut S, bytes: &[u8]) -> Result<(), S::Error> {
+    put_hex_digits(sink, bytes, LOWER_HEX)
+}
+
+/// Renders bytes as upper-case hex into `sink` (as the audit subsystem
+/// writes untrusted strings).
+pub fn put_hex_upper<S: Sink>(sink: &mut S, bytes: &[u8]) -> Result<(), S::Error> {
+    put_hex_digits(sink, bytes, UPPER_HEX)
+}
+
+/// Renders the number `v` in `radix` (at most 16), lower-case, without
+/// leading zeros.
+fn put_number<S: Sink>(sink: &mut S, mut v: u64, radix: u64) -> Result<(), S::Error> {
+    // u64::MAX has 20 decimal digits, more than in any larger radix.
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        if let Some(b) = buf.get_mut(start) {
+            // The remainder is below the radix, at most 16.
+            *b = LOWER_HEX.get((v % radix) as usize).copied().unwrap_or(b'0');
+        }
+        v /= radix;
+        if v == 0 || start == 0 {
+            break;
+        }
+    }
+    sink.put(buf.get(start..).unwrap_or_default())
+}
+
+/// Renders `v` in decimal.
+pub fn put_decimal<S: Sink>(sink: &mut S, v: u64) -> Result<(), S::Error> {
+    put_number(sink, v, 10)
+}
+
+/// Renders `v` as lower-case hex without leading zeros (no `0x`).
+pub fn put_hex_number<S: Sink>(sink: &mut S, v: u64) -> Result<(), S::Error> {
+    put_number(sink, v, 16)
 }
 
 /// Why an entry could not be rendered.

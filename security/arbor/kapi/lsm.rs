@@ -162,43 +162,45 @@ fn command_line() -> &'static [u8] {
     unsafe { kernel::str::CStr::from_char_ptr(p) }.as_bytes()
 }
 
-/// arbor's part of an inode's security blob.
-pub(crate) fn inode_state(inode: &Inode) -> Option<&InodeState> {
-    // SAFETY: `i_security` is set when the inode is allocated and freed
-    // only after it (after an RCU grace period).
-    let blob = unsafe { (*inode.as_ptr()).i_security };
+/// arbor's part, of type `T`, at `offset` in a security blob.
+///
+/// # Safety
+///
+/// `blob` must be null or a security blob allocated by the LSM framework
+/// with the sizes in [`BLOB_SIZES`], zero-filled, that stays allocated for
+/// `'a`; `offset` must be the offset the framework wrote for arbor's part
+/// of that kind of blob, which it sized with `size_of::<T>()`; all-zero
+/// must be a valid `T`, and `T` must need no more than pointer alignment.
+unsafe fn blob_part<'a, T>(blob: *mut core::ffi::c_void, offset: c_int) -> Option<&'a T> {
     if blob.is_null() {
         return None;
     }
-    // SAFETY: the framework wrote arbor's offset into `lbs_inode` during
-    // init, before any inode could reach a hook, and never changes it.
-    let offset = unsafe { (*BLOB_SIZES.get()).lbs_inode };
     let offset = usize::try_from(offset).ok()?;
-    // SAFETY: the blob is allocated with room for every LSM's part, ours at
-    // `offset` with the size and alignment of `InodeState` (asserted above;
-    // the framework aligns offsets to pointer size). It is zero-filled at
-    // allocation, and all-zero is a valid `InodeState` (atomics). It lives
-    // as long as the inode, which outlives the borrow of `inode`.
-    Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<InodeState>() })
+    // SAFETY: by the caller's promise the blob has room for a `T` at
+    // `offset` (the framework aligns offsets to pointer size), is
+    // zero-filled (a valid `T`) and lives for `'a`.
+    Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<T>() })
+}
+
+/// arbor's part of an inode's security blob.
+pub(crate) fn inode_state(inode: &Inode) -> Option<&InodeState> {
+    // SAFETY: `i_security` is set when the inode is allocated and freed
+    // only after it (after an RCU grace period); the framework wrote
+    // arbor's offset into `lbs_inode` during init, before any inode could
+    // reach a hook, and never changes it. The blob was sized for
+    // `InodeState`, whose alignment and all-zero validity are asserted
+    // above and documented on the type; it outlives the borrow of `inode`.
+    unsafe { blob_part((*inode.as_ptr()).i_security, (*BLOB_SIZES.get()).lbs_inode) }
 }
 
 /// arbor's part of an open file's security blob.
 pub(crate) fn file_state(file: &File) -> Option<&FileState> {
     // SAFETY: `f_security` is set when the file is allocated and freed only
-    // after `file_release`, when the file can no longer reach a hook.
-    let blob = unsafe { (*file.as_ptr()).f_security };
-    if blob.is_null() {
-        return None;
-    }
-    // SAFETY: the framework wrote arbor's offset into `lbs_file` during
-    // init and never changes it.
-    let offset = unsafe { (*BLOB_SIZES.get()).lbs_file };
-    let offset = usize::try_from(offset).ok()?;
-    // SAFETY: the blob has room for arbor's part at `offset`, aligned for
-    // `FileState` (asserted above), zero-filled at allocation (a valid
-    // `FileState`), and lives as long as the file, which outlives the
-    // borrow of `file`.
-    Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<FileState>() })
+    // after `file_release`, when the file can no longer reach a hook; the
+    // framework wrote arbor's offset into `lbs_file` during init and never
+    // changes it. The blob was sized for `FileState` (alignment asserted
+    // above, all-zero valid); it outlives the borrow of `file`.
+    unsafe { blob_part((*file.as_ptr()).f_security, (*BLOB_SIZES.get()).lbs_file) }
 }
 
 /// # Safety

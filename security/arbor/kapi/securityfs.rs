@@ -144,6 +144,53 @@ impl<S: SeqSource> Adapter<S> {
     }
 }
 
+/// Admits a write to one of arbor's writable files: the writer needs
+/// `CAP_MAC_ADMIN` (else `EPERM`), and the value must come whole, in one
+/// write at offset 0 (else `EINVAL`). Returns the `write()` error.
+fn admit_write(pos: &bindings::loff_t) -> Result<(), isize> {
+    if !super::keys::capable_mac_admin() {
+        return Err(EPERM.to_errno() as isize);
+    }
+    if *pos != 0 {
+        return Err(EINVAL.to_errno() as isize);
+    }
+    Ok(())
+}
+
+/// Copies the `count` bytes a writer passed into `buf` and hands them to
+/// `store`; returns what `write()` returns.
+///
+/// # Safety
+///
+/// `ubuf` must be the user buffer of `count` bytes that the VFS passed with
+/// the position `pos`, and `buf` must have room for `count` bytes.
+unsafe fn copy_and_store(
+    buf: &mut [u8],
+    ubuf: *const kernel::ffi::c_char,
+    count: usize,
+    pos: &mut bindings::loff_t,
+    store: impl FnOnce(&[u8]) -> Result,
+) -> isize {
+    // SAFETY: `buf` is writable for its length; the user buffer and the
+    // position are as the caller promised.
+    let n = unsafe {
+        bindings::simple_write_to_buffer(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            pos,
+            ubuf.cast(),
+            count,
+        )
+    };
+    let Ok(len) = usize::try_from(n) else {
+        return n;
+    };
+    match store(buf.get(..len).unwrap_or_default()) {
+        Ok(()) => n,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
 /// A securityfs file whose content is read through `seq_file` and replaced
 /// whole by one `write()` (like IPE's policy files).
 pub(crate) trait Replaceable: SeqSource {
@@ -179,16 +226,13 @@ impl<R: Replaceable> ReplaceableAdapter<R> {
         count: usize,
         ppos: *mut bindings::loff_t,
     ) -> isize {
-        if !super::keys::capable_mac_admin() {
-            return EPERM.to_errno() as isize;
-        }
         // SAFETY: the VFS passes a valid position pointer.
         let pos = unsafe { &mut *ppos };
         // One write replaces the content. A later write on the same open
         // file (a writer that split its data) is refused rather than taken
         // as a whole new content.
-        if *pos != 0 {
-            return EINVAL.to_errno() as isize;
+        if let Err(e) = admit_write(pos) {
+            return e;
         }
         if count > R::MAX_WRITE {
             return R::too_big().to_errno() as isize;
@@ -196,24 +240,9 @@ impl<R: Replaceable> ReplaceableAdapter<R> {
         let Ok(mut buf) = KVVec::from_elem(0u8, count, GFP_KERNEL) else {
             return ENOMEM.to_errno() as isize;
         };
-        // SAFETY: `buf` has room for `count` bytes; the user buffer is
-        // `count` bytes; `pos` is a valid position.
-        let n = unsafe {
-            bindings::simple_write_to_buffer(
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                pos,
-                ubuf.cast(),
-                count,
-            )
-        };
-        let Ok(len) = usize::try_from(n) else {
-            return n;
-        };
-        match R::store(buf.get(..len).unwrap_or_default()) {
-            Ok(()) => n,
-            Err(e) => e.to_errno() as isize,
-        }
+        // SAFETY: the VFS passes the user buffer of `count` bytes and its
+        // position; `buf` has room for `count` bytes.
+        unsafe { copy_and_store(&mut buf, ubuf, count, pos, R::store) }
     }
 }
 
@@ -329,32 +358,18 @@ impl<C: Control> ControlAdapter<C> {
         count: usize,
         ppos: *mut bindings::loff_t,
     ) -> isize {
-        if !super::keys::capable_mac_admin() {
-            return EPERM.to_errno() as isize;
-        }
         // SAFETY: the VFS passes a valid position pointer.
-        if unsafe { *ppos } != 0 || count >= CONTROL_MAX {
+        let pos = unsafe { &mut *ppos };
+        if let Err(e) = admit_write(pos) {
+            return e;
+        }
+        if count >= CONTROL_MAX {
             return EINVAL.to_errno() as isize;
         }
         let mut buf = [0u8; CONTROL_MAX];
-        // SAFETY: `buf` has room for `count` bytes (checked above); the user
-        // buffer is `count` bytes; `ppos` is valid.
-        let n = unsafe {
-            bindings::simple_write_to_buffer(
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                ppos,
-                ubuf.cast(),
-                count,
-            )
-        };
-        let Ok(len) = usize::try_from(n) else {
-            return n;
-        };
-        match C::store(buf.get(..len).unwrap_or_default()) {
-            Ok(()) => count as isize,
-            Err(e) => e.to_errno() as isize,
-        }
+        // SAFETY: the VFS passes the user buffer of `count` bytes and its
+        // position; `buf` has room for `count` bytes (checked above).
+        unsafe { copy_and_store(&mut buf, ubuf, count, pos, C::store) }
     }
 }
 

@@ -4,11 +4,26 @@
 
 mod common;
 
-use common::{arbor, gen_keys, have, ok, run};
+use common::{arbor, gen_keys, have, ok, run, Keys};
+use std::path::Path;
 use std::process::Command;
 
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
+}
+
+/// `arbor policy sign POLICY --key --cert --out OUT`.
+fn sign(policy: &Path, keys: &Keys, out: &Path) -> Command {
+    let mut c = arbor();
+    c.args(["policy", "sign"])
+        .arg(policy)
+        .arg("--key")
+        .arg(&keys.key)
+        .arg("--cert")
+        .arg(&keys.cert)
+        .arg("--out")
+        .arg(out);
+    c
 }
 
 #[test]
@@ -67,15 +82,7 @@ fn sign_makes_a_message_openssl_verifies_and_unpacks() {
     for kind in ["rsa", "ec"] {
         let keys = gen_keys(dir.path(), kind);
         let out = dir.path().join(format!("p.{kind}.p7s"));
-        ok(arbor()
-            .args(["policy", "sign"])
-            .arg(&p)
-            .arg("--key")
-            .arg(&keys.key)
-            .arg("--cert")
-            .arg(&keys.cert)
-            .arg("--out")
-            .arg(&out));
+        ok(&mut sign(&p, &keys, &out));
         let der = std::fs::read(&out).unwrap();
         assert_eq!(der.first(), Some(&0x30), "a DER SEQUENCE");
         // OpenSSL checks the signature with the certificate given and
@@ -107,15 +114,7 @@ fn sign_refuses_a_malformed_policy() {
     let p = dir.path().join("p");
     std::fs::write(&p, "bogus\n").unwrap();
     let keys = gen_keys(dir.path(), "ec");
-    let out = run(arbor()
-        .args(["policy", "sign"])
-        .arg(&p)
-        .arg("--key")
-        .arg(&keys.key)
-        .arg("--cert")
-        .arg(&keys.cert)
-        .arg("--out")
-        .arg(dir.path().join("o")));
+    let out = run(&mut sign(&p, &keys, &dir.path().join("o")));
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.path().join("o").exists());
 }

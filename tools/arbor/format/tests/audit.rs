@@ -3,19 +3,9 @@
 //! quoting of untrusted strings, numbers and record types.
 
 use arbor_format::audit::{self, Op, Record, Task};
-use arbor_format::template::Sink;
-use std::convert::Infallible;
+mod common;
 
-struct Buf(Vec<u8>);
-
-impl Sink for Buf {
-    type Error = Infallible;
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Infallible> {
-        self.0.extend_from_slice(bytes);
-        Ok(())
-    }
-}
-
+use common::Buf;
 fn render(r: &Record<'_>) -> String {
     let mut b = Buf(Vec::new());
     let Ok(()) = audit::render(r, &mut b);

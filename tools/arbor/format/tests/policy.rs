@@ -8,19 +8,9 @@ use arbor_format::policy::{
     Policy, Request, Rule, DEFAULT, MAX_LINE_LEN, MAX_RULES, MAX_RULE_TEXT, MAY_APPEND, MAY_EXEC,
     MAY_READ, MAY_WRITE,
 };
-use arbor_format::template::Sink;
-use std::convert::Infallible;
+mod common;
 
-struct Buf(Vec<u8>);
-
-impl Sink for Buf {
-    type Error = Infallible;
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Infallible> {
-        self.0.extend_from_slice(bytes);
-        Ok(())
-    }
-}
-
+use common::Buf;
 /// Parses `text` into fresh storage; returns the rules and options.
 fn parse(text: &[u8]) -> Result<(Vec<Rule>, Options), ParseError> {
     let mut storage = vec![Rule::new(Action::Audit); MAX_RULES];

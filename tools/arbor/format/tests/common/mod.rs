@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Userspace hashing for the host tests of the shared format code.
+//! Helpers for the host tests of the shared format code: userspace
+//! hashing, and a sink that collects rendered text.
+#![allow(dead_code)]
 
 use arbor_format::merkle::{self, Digester, HashAlgorithm, Params, TreeBuilder};
 use sha2::Digest as _;
@@ -70,4 +72,15 @@ pub fn pattern(size: usize) -> Vec<u8> {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A [`Sink`](arbor_format::template::Sink) that collects what is written.
+pub struct Buf(pub Vec<u8>);
+
+impl arbor_format::template::Sink for Buf {
+    type Error = std::convert::Infallible;
+    fn put(&mut self, bytes: &[u8]) -> Result<(), std::convert::Infallible> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
 }
