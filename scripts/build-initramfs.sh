@@ -51,6 +51,7 @@ test)
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
 	cp "$SELFTESTS/guest-pagein.sh" "$root/etc/arbor/pagein.sh"
 	cp "$SELFTESTS/guest-policy.sh" "$root/etc/arbor/policy-tests.sh"
+	cp "$SELFTESTS/guest-attack.sh" "$root/etc/arbor/attack-tests.sh"
 	cp "$SELFTESTS/guest-bench.sh" "$root/etc/arbor/bench.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;

@@ -31,6 +31,15 @@ pub(crate) enum Reason {
     XattrUnreadable,
     /// The digest could not be computed (I/O error, file changed while read).
     NoDigest,
+    /// The file is open for writing: what runs could change under the
+    /// verdict.
+    OpenForWrite,
+    /// A mapping both writable and executable: what runs is whatever is
+    /// written there.
+    WritableExecutable,
+    /// `mprotect()` made a mapping executable, whose private pages may
+    /// have been written while they were not.
+    MadeExecutable,
 }
 
 impl Reason {
@@ -45,6 +54,9 @@ impl Reason {
             Self::BadSignature => "bad_signature",
             Self::XattrUnreadable => "xattr_unreadable",
             Self::NoDigest => "no_digest",
+            Self::OpenForWrite => "open_for_write",
+            Self::WritableExecutable => "write_exec",
+            Self::MadeExecutable => "mprotect_exec",
         }
     }
 }
@@ -60,6 +72,9 @@ impl fmt::Display for Reason {
             Self::BadSignature => f.write_str("bad signature"),
             Self::XattrUnreadable => f.write_str("xattr unreadable"),
             Self::NoDigest => f.write_str("digest unavailable"),
+            Self::OpenForWrite => f.write_str("open for write"),
+            Self::WritableExecutable => f.write_str("writable and executable mapping"),
+            Self::MadeExecutable => f.write_str("made executable by mprotect"),
         }
     }
 }

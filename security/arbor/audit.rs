@@ -37,6 +37,10 @@ pub(crate) enum AuditOp<'a> {
     PolicyLoaded { rules: usize, signed: bool },
     /// The mode was switched through securityfs.
     ModeChanged { enforcing: bool },
+    /// A switch to permissive mode was refused: arbor is locked.
+    ModeRefused,
+    /// arbor was locked in enforcing mode through securityfs.
+    Locked,
     /// A policy write was rejected.
     PolicyRejected {
         cause: &'a str,
@@ -106,6 +110,14 @@ pub(crate) fn emit(op: AuditOp<'_>) {
         AuditOp::ModeChanged { enforcing } => Record {
             mode: Some(mode_name(enforcing)),
             ..Record::new(Op::Mode, mode_name(enforcing), t, true)
+        },
+        AuditOp::ModeRefused => Record {
+            mode: Some(mode_name(true)),
+            ..Record::new(Op::Mode, "locked", t, false)
+        },
+        AuditOp::Locked => Record {
+            mode: Some(mode_name(true)),
+            ..Record::new(Op::Mode, "lockdown", t, true)
         },
         AuditOp::PolicyRejected {
             cause,

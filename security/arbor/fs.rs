@@ -167,7 +167,11 @@ impl Control for Enforce {
     fn store(input: &[u8]) -> Result {
         let on = mode::parse(input).ok_or(EINVAL)?;
         if on != mode::enforcing() {
-            mode::set_enforcing(on);
+            if let Err(e) = mode::set_enforcing(on) {
+                pr_info!("refused to switch to permissive mode: locked in enforcing mode\n");
+                crate::audit::emit(crate::audit::AuditOp::ModeRefused);
+                return Err(e);
+            }
             pr_info!(
                 "switched to {} mode\n",
                 if on { "enforcing" } else { "permissive" }
@@ -175,6 +179,33 @@ impl Control for Enforce {
             crate::audit::emit(crate::audit::AuditOp::ModeChanged { enforcing: on });
         }
         Ok(())
+    }
+}
+
+/// `lockdown`: `1` once arbor is locked in enforcing mode, else `0`.
+/// Writing `1` locks it, for good; writing `0` while it is locked fails
+/// with `EPERM`. Writing needs `CAP_MAC_ADMIN`.
+struct Lockdown;
+
+impl Control for Lockdown {
+    fn show(buf: &mut [u8; CONTROL_MAX]) -> usize {
+        buf[0] = if mode::locked() { b'1' } else { b'0' };
+        buf[1] = b'\n';
+        2
+    }
+
+    fn store(input: &[u8]) -> Result {
+        match mode::parse(input).ok_or(EINVAL)? {
+            true => {
+                if mode::lock() {
+                    pr_info!("locked in enforcing mode; only signed policies are accepted\n");
+                    crate::audit::emit(crate::audit::AuditOp::Locked);
+                }
+                Ok(())
+            }
+            false if mode::locked() => Err(EPERM),
+            false => Ok(()),
+        }
     }
 }
 
@@ -204,6 +235,7 @@ pub(crate) fn create() -> Result {
     )?;
     securityfs::create_file::<Violations>(c_str!("violations"), MODE_READ_ONLY, &dir)?;
     securityfs::create_control_file::<Enforce>(c_str!("enforce"), 0o644, &dir)?;
+    securityfs::create_control_file::<Lockdown>(c_str!("lockdown"), 0o644, &dir)?;
     securityfs::create_replaceable_file::<Policy>(c_str!("policy"), 0o600, &dir)?;
     Ok(())
 }

@@ -3,10 +3,10 @@
 //! [`crate::kapi::lsm`].
 
 use crate::format::policy::{Func, MAY_EXEC};
-use crate::kapi::file::{Binprm, File, Inode};
+use crate::kapi::file::{Binprm, Dentry, File, Inode};
 use crate::kapi::lsm::{file_state, inode_state};
-use crate::measure;
-use crate::{fs, mode, policy, Arbor, ARBOR};
+use crate::measure::{self, Change};
+use crate::{fs, kapi, mode, policy, Arbor, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
@@ -15,19 +15,28 @@ use kernel::prelude::*;
 /// Called once the LSM framework has installed arbor's hooks, with the
 /// kernel command line.
 pub(crate) fn registered(cmdline: &[u8]) {
-    if let Some(value) = mode::boot_param(cmdline) {
-        match mode::parse(value) {
-            Some(on) => mode::set_enforcing(on),
+    match mode::boot_param(cmdline, b"arbor.lockdown=").map(mode::parse) {
+        Some(Some(true)) => {
+            mode::lock();
+        }
+        Some(Some(false)) | None => {}
+        Some(None) => pr_err!("arbor.lockdown= takes 0 or 1; ignored\n"),
+    }
+    if let Some(value) = mode::boot_param(cmdline, b"arbor.enforce=") {
+        match mode::parse(value).map(mode::set_enforcing) {
+            Some(Ok(())) => {}
+            Some(Err(_)) => pr_err!("arbor.enforce=0 ignored: arbor is locked in enforcing mode\n"),
             None => pr_err!("arbor.enforce= takes 0 or 1; keeping the default\n"),
         }
     }
     pr_info!(
-        "initialized: {} mode, measurements name PCR {}\n",
+        "initialized: {} mode{}, measurements name PCR {}\n",
         if mode::enforcing() {
             "enforcing"
         } else {
             "permissive"
         },
+        if mode::locked() { " (locked)" } else { "" },
         measure::PCR
     );
 }
@@ -66,19 +75,33 @@ pub(crate) fn late_init() -> Result {
 static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 
 /// Applies the policy to `file` at hook `func` with access `mask`.
+///
+/// Fails closed: in enforcing mode, an exec or mapping before arbor's late
+/// initialisation (or after it failed) is refused, since nothing can
+/// appraise it; so is any evaluation that fails for want of memory or
+/// because the file could not be read.
 fn check(file: &File, func: Func, mask: u32) -> Result {
     let Some(arbor) = ARBOR.get() else {
-        if func != Func::FileCheck && !EARLY_EXEC_WARNED.swap(true, Ordering::Relaxed) {
-            pr_warn!("files used before arbor's late initcall are not checked\n");
+        if func == Func::FileCheck {
+            return Ok(());
         }
-        return Ok(());
+        let enforcing = mode::enforcing();
+        if !EARLY_EXEC_WARNED.swap(true, Ordering::Relaxed) {
+            pr_warn!(
+                "files executed or mapped before arbor's initialisation completed are {}\n",
+                if enforcing { "refused" } else { "not checked" }
+            );
+        }
+        return if enforcing { Err(EACCES) } else { Ok(()) };
     };
     match measure::check(arbor, file, func, mask) {
         Err(e) if e == EACCES || e == EINTR => Err(e),
         // Out of memory and the like: refuse when enforcing, since the
         // file was not appraised; allow and log otherwise.
         Err(e) => {
-            pr_err!("evaluation failed (error {})\n", e.to_errno());
+            if kapi::file::log_ratelimit() {
+                pr_err!("evaluation failed (error {})\n", e.to_errno());
+            }
             if mode::enforcing() {
                 Err(EACCES)
             } else {
@@ -101,9 +124,45 @@ pub(crate) fn mmap(file: &File, mask: u32) -> Result {
 }
 
 /// `file_mprotect` making a file mapping executable, with the access
-/// `mask` of the new protection.
+/// `mask` of the new protection. Runs under the mmap lock, so the file is
+/// not read: a mapping the policy appraises is refused in enforcing mode
+/// (what its private pages hold is not what any signature covers), and
+/// logged in permissive mode.
 pub(crate) fn mprotect_exec(file: &File, mask: u32) -> Result {
-    check(file, Func::MprotectCheck, mask)
+    if ARBOR.get().is_none() {
+        return if mode::enforcing() {
+            Err(EACCES)
+        } else {
+            Ok(())
+        };
+    }
+    measure::mprotect(file, mask)
+}
+
+/// `file_open`: `file` is being opened. A file arbor trusts may not be
+/// opened for writing in enforcing mode (its verdict would outlive its
+/// content); in permissive mode such an open is a violation.
+pub(crate) fn file_open(file: &File) -> Result {
+    if !file.is_writer() || !file.inode().is_regular() {
+        return Ok(());
+    }
+    match ARBOR.get() {
+        Some(arbor) => measure::guard_trusted(arbor, Change::Open(file), "open_for_write"),
+        None => Ok(()),
+    }
+}
+
+/// `inode_setattr` with `ATTR_SIZE`: `truncate(2)`, `ftruncate(2)` or
+/// `O_TRUNC` is about to change the size of `dentry`'s inode; refused for
+/// a file arbor trusts, as a write would be.
+pub(crate) fn resize(dentry: &Dentry) -> Result {
+    if !dentry.inode().is_some_and(|i| i.is_regular()) {
+        return Ok(());
+    }
+    match ARBOR.get() {
+        Some(arbor) => measure::guard_trusted(arbor, Change::Resize(dentry), "truncate"),
+        None => Ok(()),
+    }
 }
 
 /// `inode_post_setxattr`/`inode_post_removexattr`: `name` changed.
@@ -126,7 +185,7 @@ pub(crate) fn fsverity_signature_valid(inode: &Inode) {
 /// `file_post_open`: `file` was opened with the access `mask`. A writer
 /// may change the content from now on; a reader is counted, for ToMToU.
 pub(crate) fn file_opened(file: &File, mask: u32) -> Result {
-    if let Some(s) = inode_state(file.inode()) {
+    if let Some(s) = inode_state(file.data_inode()) {
         if file.is_writer() {
             s.content_changing();
         } else if file.is_reader_only() {
@@ -141,7 +200,7 @@ pub(crate) fn file_opened(file: &File, mask: u32) -> Result {
 
 /// `file_release`: a writer's changes are complete; a reader is gone.
 pub(crate) fn file_released(file: &File) {
-    let Some(s) = inode_state(file.inode()) else {
+    let Some(s) = inode_state(file.data_inode()) else {
         return;
     };
     if file.is_writer() {

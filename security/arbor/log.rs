@@ -179,9 +179,10 @@ impl MeasurementList {
 
     /// Appends `entry` and extends the PCRs (the software values, and
     /// arbor's PCR in every bank of `tpm`, after the append and under the
-    /// same lock), unless `still_wanted` (called under that lock) says
-    /// another thread already recorded it. Returns whether the entry was
-    /// appended.
+    /// same lock), unless `still_wanted` says another thread already
+    /// recorded it. `still_wanted` is called under that lock once nothing
+    /// can fail any more, so whatever it records happens exactly when the
+    /// entry is appended. Returns whether the entry was appended.
     pub(crate) fn append(
         &self,
         entry: KBox<Entry>,
@@ -204,11 +205,9 @@ impl MeasurementList {
         };
 
         let mut pcrs = self.pcrs.lock();
-        if !still_wanted() {
-            return Ok(false);
-        }
-        // Make room first: after this point nothing can fail, so the list
-        // and the software PCR values never disagree.
+        // Make room and compute the new PCR values first: after this point
+        // nothing can fail, so the list and the software PCR values never
+        // disagree.
         self.entries.lock().reserve(1, GFP_KERNEL)?;
         let mut next = SoftwarePcrs {
             sha1: pcrs.sha1,
@@ -216,6 +215,9 @@ impl MeasurementList {
         };
         extend(hashes.sha1, &mut next.sha1, &bank1)?;
         extend(hashes.sha256, &mut next.sha256, &bank256)?;
+        if !still_wanted() {
+            return Ok(false);
+        }
         let entry: &'static Entry = KBox::leak(entry);
         // Cannot fail: capacity was reserved above and only appends (under
         // `pcrs`) use it.

@@ -5,11 +5,11 @@
 use crate::appraise::{self, Reason, Signature};
 use crate::audit::{self, AuditOp};
 use crate::digest::{self, Source};
-use crate::format::merkle::{Digest, Digester};
-use crate::format::policy::{Func, Request};
+use crate::format::merkle::Digester;
+use crate::format::policy::{Func, Request, MAY_EXEC, MAY_WRITE};
 use crate::format::template::{DigestType, Field, Template};
 use crate::format::xattr;
-use crate::kapi::file::File;
+use crate::kapi::file::{log_ratelimit, Dentry, File, Inode};
 use crate::kapi::lsm::inode_state;
 use crate::kapi::task;
 use crate::log::Entry;
@@ -18,6 +18,7 @@ use crate::{mode, policy, Arbor};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
 use kernel::prelude::*;
+use kernel::str::CStr;
 
 /// The PCR named in every entry (`CONFIG_SECURITY_ARBOR_PCR`).
 pub(crate) const PCR: u32 = crate::kapi::config::PCR;
@@ -55,6 +56,19 @@ struct Work {
     measure: bool,
     appraise: bool,
     audit: bool,
+    /// The file's content can change unseen: it was hashed again although
+    /// its version was measured, and is measured again only if its digest
+    /// differs from the last one measured.
+    unseen_changes: bool,
+}
+
+/// The version of `inode`'s content and signature that `state` counts,
+/// with the fs-verity bit: enabling fs-verity changes a file's digest
+/// (fs-verity's tree may use other parameters than the one computed before)
+/// without changing its content, so it starts a new version for
+/// measurement and appraisal.
+fn version(state: Option<&InodeState>, inode: &Inode) -> u64 {
+    state.map_or(0, |s| s.version()) << 1 | u64::from(inode.is_verity())
 }
 
 /// Applies the policy to `file` at hook `func` with access `mask`: records
@@ -63,36 +77,76 @@ struct Work {
 ///
 /// A file the policy appraises and that is untrusted is refused with
 /// `EACCES` in enforcing mode and allowed in permissive mode; either way
-/// one log line names the file, the hook, the reason and the mode, and an
-/// audit record follows. A fatal signal during hashing ends the caller
-/// before the file can be used (`EINTR`).
+/// one log line (rate-limited) names the file, the hook, the reason and the
+/// mode, and an audit record follows. A fatal signal during hashing ends
+/// the caller before the file can be used (`EINTR`).
+///
+/// Code the policy appraises must not change under the verdict: an exec or
+/// executable mapping of a file that is open for writing is refused, and
+/// for the rest of the evaluation writers are denied (`ETXTBSY`) as exec
+/// denies them for the program it runs. Once the verdict is "trusted",
+/// [`guard_trusted`] refuses new writers, so no writer can slip in between.
 pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result {
     // As IMA: only regular files have content to measure.
     if !file.inode().is_regular() {
         return Ok(());
     }
     let decision = policy::decide(&request(file, func, mask));
-    let state = inode_state(file.inode());
+    let inode = file.data_inode();
+    let state = inode_state(inode);
+    let runs_code = func == Func::BprmCheck || mask & MAY_EXEC != 0;
+    let mut writers_denied = None;
+    let mut refusal = None;
+    if decision.appraise && runs_code {
+        if mask & MAY_WRITE != 0 {
+            // A private writable and executable mapping: what runs from it
+            // is whatever the task writes there, not what was signed.
+            refusal = Some(Reason::WritableExecutable);
+        } else {
+            match inode.deny_writers() {
+                Ok(guard) => writers_denied = Some(guard),
+                Err(_) => refusal = Some(Reason::OpenForWrite),
+            }
+        }
+    }
     // As IMA: violations are looked for at opens and mappings.
-    let violation = if matches!(func, Func::FileCheck | Func::MmapCheck) {
+    let mut violation = if matches!(func, Func::FileCheck | Func::MmapCheck) {
         violation_cause(file, state, decision.measure)
     } else {
         None
     };
+    if refusal == Some(Reason::OpenForWrite) && violation.is_none() {
+        violation = Some("open_writers");
+    }
+    if let Some(reason) = refusal {
+        if mode::enforcing() {
+            let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+            let path = file.path(&mut pathbuf);
+            return untrusted(func, path, Some(reason));
+        }
+    }
     if !decision.measure && !decision.appraise && !decision.audit && violation.is_none() {
         return Ok(());
     }
-    // Enabling fs-verity changes a file's digest (fs-verity's tree may use
-    // other parameters than the one computed before) without changing its
-    // content: it starts a new version for measurement and appraisal.
-    let version = state.map_or(0, |s| s.version()) << 1 | u64::from(file.inode().is_verity());
-    let cached = state.and_then(|s| s.verdict(version));
+    let version = version(state, inode);
+    // On FUSE and network filesystems the content can change with no
+    // local write, so no verdict is reused: the file is read, hashed and
+    // appraised at every use the policy appraises.
+    let unseen_changes = inode.content_changes_unseen();
+    let cached = if unseen_changes {
+        None
+    } else {
+        state.and_then(|s| s.verdict(version))
+    };
+    let measured = state.is_some_and(|s| s.measured(version));
     let work = Work {
-        measure: decision.measure && !state.is_some_and(|s| s.measured(version)),
+        measure: decision.measure && (!measured || unseen_changes),
         appraise: decision.appraise && cached.is_none(),
         audit: decision.audit && !state.is_some_and(|s| s.audited(version)),
+        unseen_changes,
     };
-    let busy = violation.is_some() || work.measure || work.appraise || work.audit;
+    let busy =
+        violation.is_some() || refusal.is_some() || work.measure || work.appraise || work.audit;
     if !busy && (!decision.appraise || cached == Some(true)) {
         return Ok(());
     }
@@ -105,11 +159,16 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     if let Some(cause) = violation {
         record_violation(arbor, func, path, cause)?;
     }
+    if let Some(reason) = refusal {
+        // Permissive (enforcing returned above): logged, then evaluated.
+        untrusted(func, path, Some(reason))?;
+    }
     let outcome = if work.measure || work.appraise || work.audit {
         Some(evaluate(arbor, file, path, func, state, version, work)?)
     } else {
         None
     };
+    drop(writers_denied);
     if !decision.appraise {
         return Ok(());
     }
@@ -120,7 +179,14 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
         (None, Some(Err(reason))) => Some(reason),
         (None, _) => return Ok(()),
     };
-    // The mode is read once more, for the decision.
+    untrusted(func, path, reason)
+}
+
+/// Reports a file that may not be used at hook `func` for `reason` (`None`:
+/// as evaluated before): a rate-limited log line and an audit record.
+/// Returns `EACCES` in enforcing mode (the mode is read once more, for the
+/// decision), success in permissive mode.
+fn untrusted(func: Func, path: &[u8], reason: Option<Reason>) -> Result {
     let enforcing = mode::enforcing();
     let action = if enforcing {
         "denied"
@@ -128,14 +194,16 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
         "allowed (permissive)"
     };
     let hook = hook_name(func);
-    match reason {
-        Some(r) => pr_info!("{}: {}: untrusted ({}): {}\n", hook, BStr(path), r, action),
-        None => pr_info!(
-            "{}: {}: untrusted (as evaluated before): {}\n",
-            hook,
-            BStr(path),
-            action
-        ),
+    if log_ratelimit() {
+        match reason {
+            Some(r) => pr_info!("{}: {}: untrusted ({}): {}\n", hook, BStr(path), r, action),
+            None => pr_info!(
+                "{}: {}: untrusted (as evaluated before): {}\n",
+                hook,
+                BStr(path),
+                action
+            ),
+        }
     }
     audit::emit(AuditOp::Untrusted {
         func: func.name(),
@@ -148,6 +216,78 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     } else {
         Ok(())
     }
+}
+
+/// `mprotect()` adding `PROT_EXEC` to a mapping of `file`, with the access
+/// `mask` of the new protection. The caller holds the mmap lock, so the
+/// file is neither read nor hashed: when the policy appraises such a
+/// change the mapping is refused (enforcing) or reported (permissive),
+/// whatever the file's verdict, since its private pages may have been
+/// written while they were not executable. IMA refuses these too.
+pub(crate) fn mprotect(file: &File, mask: u32) -> Result {
+    if !file.inode().is_regular() {
+        return Ok(());
+    }
+    let decision = policy::decide(&request(file, Func::MprotectCheck, mask));
+    if !decision.appraise {
+        return Ok(());
+    }
+    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let path = file.path(&mut pathbuf);
+    untrusted(Func::MprotectCheck, path, Some(Reason::MadeExecutable))
+}
+
+/// A change to a file's content that [`guard_trusted`] looks at.
+pub(crate) enum Change<'a> {
+    /// The file is being opened for writing.
+    Open(&'a File),
+    /// The size of the dentry's (regular, positive) inode is changing.
+    Resize(&'a Dentry),
+}
+
+/// Refuses, in enforcing mode, a `change` to the content of a file while
+/// arbor trusts its current version. `cause` names the change. In
+/// permissive mode the change is allowed, and recorded as a violation.
+pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>, cause: &'static str) -> Result {
+    let inode = match change {
+        Change::Open(f) => f.data_inode(),
+        Change::Resize(d) => match d.inode() {
+            Some(i) => i,
+            None => return Ok(()),
+        },
+    };
+    let state = inode_state(inode);
+    if state.and_then(|s| s.verdict(version(state, inode))) != Some(true) {
+        return Ok(());
+    }
+    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let path = match change {
+        Change::Open(f) => f.path(&mut pathbuf),
+        Change::Resize(d) => d.path(&mut pathbuf),
+    };
+    let enforcing = mode::enforcing();
+    if log_ratelimit() {
+        pr_info!(
+            "{}: {}: changing a trusted file: {}\n",
+            cause,
+            BStr(path),
+            if enforcing {
+                "denied"
+            } else {
+                "allowed (permissive)"
+            }
+        );
+    }
+    audit::emit(AuditOp::Untrusted {
+        func: Func::FileCheck.name(),
+        path,
+        cause,
+        enforcing,
+    });
+    if enforcing {
+        return Err(EACCES);
+    }
+    record_violation(arbor, Func::FileCheck, path, cause)
 }
 
 /// Which violation, if any, this use of `file` is (as IMA defines them):
@@ -191,12 +331,14 @@ fn record_violation(arbor: &Arbor, func: Func, path: &[u8], cause: &'static str)
         .list
         .append(entry, &arbor.hashes(), arbor.tpm.as_ref(), PCR, || true)?;
     arbor.list.count_violation();
-    pr_warn!(
-        "{}: {}: {} violation: the list cannot vouch for what is read\n",
-        hook_name(func),
-        BStr(path),
-        cause
-    );
+    if log_ratelimit() {
+        pr_warn!(
+            "{}: {}: {} violation: the list cannot vouch for what is read\n",
+            hook_name(func),
+            BStr(path),
+            cause
+        );
+    }
     audit::emit(AuditOp::Violation {
         func: func.name(),
         path,
@@ -205,16 +347,41 @@ fn record_violation(arbor: &Arbor, func: Func, path: &[u8], cause: &'static str)
     Ok(())
 }
 
-/// Which extended attribute holds a file's signature, and its length.
+/// Which extended attribute holds a file's signature, and its value.
 enum SigXattr {
     /// `security.arbor`.
-    Arbor(usize),
+    Arbor(KVVec<u8>),
     /// `security.ima` (there is no `security.arbor`).
-    Ima(usize),
+    Ima(KVVec<u8>),
     /// Neither.
     Absent,
     /// Reading one failed.
     Unreadable,
+}
+
+/// The value of `file`'s extended attribute `name`, in an allocation of
+/// its size (asked for first; a value replaced in between is asked for
+/// again, once).
+fn read_xattr(file: &File, name: &CStr) -> Result<Option<KVVec<u8>>> {
+    for _ in 0..2 {
+        let Some(len) = file.xattr(name, &mut [])? else {
+            return Ok(None);
+        };
+        if len > xattr::XATTR_SIZE_MAX {
+            return Err(E2BIG);
+        }
+        let mut value = KVVec::from_elem(0u8, len, GFP_KERNEL)?;
+        match file.xattr(name, &mut value) {
+            Ok(Some(n)) if n == len => return Ok(Some(value)),
+            // Replaced in between by a shorter value (or a longer one:
+            // `ERANGE`): ask again.
+            Ok(Some(_)) => continue,
+            Err(e) if e == ERANGE => continue,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ERANGE)
 }
 
 /// Measures and appraises the current content of `file` (at `path`),
@@ -229,30 +396,25 @@ fn evaluate(
     work: Work,
 ) -> Result<Result<(), Reason>> {
     // security.arbor first; without it, an IMA sigv3 in security.ima.
-    let mut xbuf = KVVec::from_elem(0u8, xattr::XATTR_SIZE_MAX, GFP_KERNEL)?;
-    let found = match file.xattr(c_str!("security.arbor"), &mut xbuf) {
-        Ok(Some(n)) => SigXattr::Arbor(n),
-        Ok(None) => match file.xattr(c_str!("security.ima"), &mut xbuf) {
-            Ok(Some(n)) => SigXattr::Ima(n),
+    let found = match read_xattr(file, c_str!("security.arbor")) {
+        Ok(Some(v)) => SigXattr::Arbor(v),
+        Ok(None) => match read_xattr(file, c_str!("security.ima")) {
+            Ok(Some(v)) => SigXattr::Ima(v),
             Ok(None) => SigXattr::Absent,
+            Err(e) if e == ENOMEM => return Err(e),
             Err(_) => SigXattr::Unreadable,
         },
+        Err(e) if e == ENOMEM => return Err(e),
         Err(_) => SigXattr::Unreadable,
     };
-    let (sig, value) = match found {
-        SigXattr::Arbor(n) => {
-            let v = xbuf.get(..n).unwrap_or_default();
-            (Signature::parse(Some(v)), v)
-        }
-        SigXattr::Ima(n) => {
-            let v = xbuf.get(..n).unwrap_or_default();
-            match Signature::parse_ima(v) {
-                // Not an fs-verity signature (an IMA file hash, say): the
-                // list records no signature for it.
-                Signature::None => (Signature::None, &[][..]),
-                sig => (sig, v),
-            }
-        }
+    let (sig, value) = match &found {
+        SigXattr::Arbor(v) => (Signature::parse(Some(v)), &v[..]),
+        SigXattr::Ima(v) => match Signature::parse_ima(v) {
+            // Not an fs-verity signature (an IMA file hash, say): the
+            // list records no signature for it.
+            Signature::None => (Signature::None, &[][..]),
+            sig => (sig, &v[..]),
+        },
         SigXattr::Absent => (Signature::None, &[][..]),
         SigXattr::Unreadable => (Signature::Unreadable, &[][..]),
     };
@@ -290,24 +452,27 @@ fn evaluate(
             };
             (alg, digest, outcome)
         }
-        Err(e) if e == EINTR => return Err(e),
+        Err(e) if e == EINTR || e == ENOMEM => return Err(e),
         Err(e) => {
-            pr_warn!(
-                "{}: {}: cannot compute the digest (error {}); recording an all-zero digest\n",
-                hook_name(func),
-                BStr(path),
-                e.to_errno()
-            );
-            (
-                params.alg(),
-                Digest::zero(params.alg()),
-                Err(Reason::NoDigest),
-            )
+            // Not a verdict and not a measurement: the version is left
+            // unevaluated, so the next use tries again. The list says
+            // that something was used that it cannot vouch for.
+            if log_ratelimit() {
+                pr_warn!(
+                    "{}: {}: cannot compute the digest (error {})\n",
+                    hook_name(func),
+                    BStr(path),
+                    e.to_errno()
+                );
+            }
+            if work.measure {
+                record_violation(arbor, func, path, "no_digest")?;
+            }
+            return Ok(Err(Reason::NoDigest));
         }
     };
 
-    if work.appraise && outcome != Err(Reason::NoDigest) {
-        // A missing digest is not a verdict: try again next time.
+    if work.appraise {
         if let Some(s) = state {
             s.set_verdict(version, outcome.is_ok());
         }
@@ -323,16 +488,25 @@ fn evaluate(
             Field::Raw(value),
         ];
         let entry = Entry::new(PCR, Template::ImaSigV2, &fields, &arbor.sha1)?;
+        // Called under the list's lock, once the append can no longer
+        // fail: the version is marked measured only with its entry in the
+        // list, and only once when tasks race to measure it.
         arbor.list.append(
             entry,
             &arbor.hashes(),
             arbor.tpm.as_ref(),
             PCR,
             || match state {
-                // Another task measured this version while we hashed.
-                Some(s) if s.measured(version) => false,
+                // Another task measured this version while we hashed; or
+                // the content that can change unseen has not changed.
+                Some(s)
+                    if s.measured(version)
+                        && (!work.unseen_changes || s.measured_digest_is(digest.as_bytes())) =>
+                {
+                    false
+                }
                 Some(s) => {
-                    s.set_measured(version);
+                    s.set_measured(version, digest.as_bytes());
                     true
                 }
                 None => true,

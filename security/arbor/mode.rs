@@ -1,21 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Enforcing or permissive.
+//! Enforcing or permissive, and the one-way lock that keeps arbor enforcing.
 
 use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::prelude::*;
 
 /// Whether untrusted files are refused (`true`) or only logged. Starts
 /// from `CONFIG_SECURITY_ARBOR_ENFORCE`; set by `arbor.enforce=` at boot and
 /// by writing `/sys/kernel/security/arbor/enforce`.
 static ENFORCING: AtomicBool = AtomicBool::new(cfg!(CONFIG_SECURITY_ARBOR_ENFORCE));
 
+/// Whether arbor is locked in enforcing mode: set by
+/// `CONFIG_SECURITY_ARBOR_LOCKDOWN`, `arbor.lockdown=1` or writing `1` to
+/// `/sys/kernel/security/arbor/lockdown`, and never cleared. While it is
+/// set, arbor enforces whatever `enforce` was, the mode cannot be switched
+/// back to permissive, and only signed policies are accepted.
+static LOCKED: AtomicBool = AtomicBool::new(cfg!(CONFIG_SECURITY_ARBOR_LOCKDOWN));
+
 /// Whether arbor refuses untrusted files now.
 pub(crate) fn enforcing() -> bool {
-    ENFORCING.load(Ordering::Relaxed)
+    // Locking sets `ENFORCING` too; reading both keeps a lock that raced
+    // with a switch to permissive enforcing.
+    ENFORCING.load(Ordering::Relaxed) || LOCKED.load(Ordering::Relaxed)
 }
 
-/// Switches between enforcing (`true`) and permissive.
-pub(crate) fn set_enforcing(on: bool) {
+/// Whether arbor is locked in enforcing mode.
+pub(crate) fn locked() -> bool {
+    LOCKED.load(Ordering::Relaxed)
+}
+
+/// Switches between enforcing (`true`) and permissive. Fails with `EPERM`
+/// when switching to permissive while locked.
+pub(crate) fn set_enforcing(on: bool) -> Result {
+    if !on && locked() {
+        return Err(EPERM);
+    }
     ENFORCING.store(on, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Locks arbor in enforcing mode, for good. Returns whether it was not
+/// locked before.
+pub(crate) fn lock() -> bool {
+    ENFORCING.store(true, Ordering::Relaxed);
+    !LOCKED.swap(true, Ordering::Relaxed)
 }
 
 /// Parses a mode as written to the `enforce` file or given as
@@ -28,15 +55,16 @@ pub(crate) fn parse(input: &[u8]) -> Option<bool> {
     }
 }
 
-/// The value of the last `arbor.enforce=` on the kernel command line, if
-/// any. Parameters after a lone `--` belong to init and are not looked at.
-pub(crate) fn boot_param(cmdline: &[u8]) -> Option<&[u8]> {
+/// The value of the last `NAME=` (`NAME` with its `=`) on the kernel command
+/// line, if any. Parameters after a lone `--` belong to init and are not
+/// looked at.
+pub(crate) fn boot_param<'a>(cmdline: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     let mut found = None;
     for word in cmdline.split(|&b| b == b' ' || b == b'\t' || b == b'\n') {
         if word == b"--" {
             break;
         }
-        if let Some(value) = word.strip_prefix(b"arbor.enforce=") {
+        if let Some(value) = word.strip_prefix(name) {
             found = Some(value);
         }
     }

@@ -11,9 +11,9 @@
 
 use crate::audit::{self, AuditOp};
 use crate::format::policy::{self as lang, Decision, Options, Request, Rule};
-use crate::format::template::Sink;
 use crate::kapi::keys::{self, VerifyError};
 use crate::kapi::rcu::{Rcu, ReadGuard};
+use crate::kapi::securityfs::{Overflow, SeqFile};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::prelude::*;
 use kernel::sync::Mutex;
@@ -82,9 +82,10 @@ pub(crate) fn decide(req: &Request) -> Decision {
 }
 
 /// Writes the policy in force as canonical text (see [`lang::render`]).
-/// The policy is held for the whole call, so the text is one policy's,
-/// even if it is replaced meanwhile; `sink` must not sleep.
-pub(crate) fn render<S: Sink>(sink: &mut S) -> Result<(), S::Error> {
+/// The policy is held (inside an RCU read-side critical section) for the
+/// whole call, so the text is one policy's, even if it is replaced
+/// meanwhile. The sink is a seq_file buffer, which never sleeps.
+pub(crate) fn render(sink: &mut SeqFile) -> Result<(), Overflow> {
     let guard = ReadGuard::new();
     let Some(p) = ACTIVE.get(&guard) else {
         return Ok(());
@@ -145,6 +146,13 @@ pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
             return Err(refuse(
                 "unsigned",
                 b"the policy in force requires a signed policy",
+                EACCES,
+            ));
+        }
+        if crate::mode::locked() {
+            return Err(refuse(
+                "unsigned",
+                b"arbor is locked in enforcing mode: only signed policies are accepted",
                 EACCES,
             ));
         }

@@ -28,6 +28,11 @@ pub(crate) struct InodeState {
     checked: AtomicU64,
     /// `version + 1` of the last measurement; 0 for none.
     measured: AtomicU64,
+    /// The first 8 bytes of the digest last measured: on filesystems whose
+    /// content can change unseen, a file is measured again when its digest
+    /// differs. (Another signed version with the same 64-bit prefix would
+    /// go unlisted; finding one takes about 2^64 signed files.)
+    measured_digest: AtomicU64,
     /// `version + 1` of the last audit record of an `audit` rule; 0 for none.
     audited: AtomicU64,
     /// Files open on this inode for reading only, as far as arbor saw them
@@ -82,9 +87,16 @@ impl InodeState {
         self.measured.load(Ordering::Acquire) == v.wrapping_add(1)
     }
 
-    /// Records that version `v` was measured.
-    pub(crate) fn set_measured(&self, v: u64) {
+    /// Records that version `v` was measured, with `digest`.
+    pub(crate) fn set_measured(&self, v: u64, digest: &[u8]) {
+        self.measured_digest
+            .store(digest_prefix(digest), Ordering::Release);
         self.measured.store(v.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Whether `digest` is the digest last measured (its first 8 bytes).
+    pub(crate) fn measured_digest_is(&self, digest: &[u8]) -> bool {
+        self.measured_digest.load(Ordering::Acquire) == digest_prefix(digest)
     }
 
     /// Whether version `v` was audited by an `audit` rule.
@@ -126,6 +138,15 @@ impl InodeState {
     pub(crate) fn must_measure(&self) -> bool {
         self.must_measure.load(Ordering::Acquire)
     }
+}
+
+/// The first 8 bytes of `digest` (all digests are longer), as a number.
+fn digest_prefix(digest: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    for (d, s) in b.iter_mut().zip(digest) {
+        *d = *s;
+    }
+    u64::from_le_bytes(b)
 }
 
 /// arbor's part of an open file's security blob. All-zero (its state at

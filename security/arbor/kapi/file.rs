@@ -37,6 +37,19 @@ impl File {
         unsafe { Inode::from_raw(bindings::file_inode(self.as_ptr())) }
     }
 
+    /// The inode that holds the file's data: the file's own inode, except
+    /// on stacking filesystems such as overlayfs, where it is the upper or
+    /// lower file's inode behind the overlay's (`d_real_inode`). Writes to
+    /// the underlying file, through the overlay or around it, reach that
+    /// inode, so arbor keeps its state there.
+    pub(crate) fn data_inode(&self) -> &Inode {
+        // SAFETY: the dentry of a referenced file is valid and positive; an
+        // overlay dentry holds references to its real dentries (and so to
+        // their inodes) for as long as it lives, and the file pins its
+        // dentry.
+        unsafe { Inode::from_raw(bindings::d_real_inode((*self.as_ptr()).f_path.dentry)) }
+    }
+
     /// The file's `f_mode`.
     fn mode(&self) -> bindings::fmode_t {
         // SAFETY: `f_mode`'s access bits are set at open and not changed
@@ -107,31 +120,49 @@ impl File {
             }
             return &[];
         }
-        // SAFETY: the dentry of an open file is valid, and its name is
-        // NUL-terminated and stable while we hold the file.
-        let name =
-            unsafe { CStr::from_char_ptr((*(*self.as_ptr()).f_path.dentry).d_name.name.cast()) };
-        let name = name.as_bytes();
+        // The name alone: a concurrent rename may replace (and free) a
+        // long name, so it is read from a snapshot that holds a reference
+        // to the name it saw.
+        let mut snap = core::mem::MaybeUninit::<bindings::name_snapshot>::uninit();
+        // SAFETY: the dentry of an open file is valid; `snap` is writable
+        // and stays in place until it is released below (an inline name is
+        // copied into the snapshot itself).
+        unsafe {
+            bindings::take_dentry_name_snapshot(snap.as_mut_ptr(), (*self.as_ptr()).f_path.dentry)
+        };
+        // SAFETY: `take_dentry_name_snapshot` initialised the snapshot, whose
+        // name is NUL-terminated and stays valid until it is released.
+        let name = unsafe { CStr::from_char_ptr((*snap.as_ptr()).name.name.cast()) }.as_bytes();
         let n = name.len().min(buf.len());
         let dst = buf.get_mut(..n).unwrap_or_default();
         dst.copy_from_slice(name.get(..n).unwrap_or_default());
+        // SAFETY: the snapshot was taken above and is released once; `name`
+        // is not used after this.
+        unsafe { bindings::release_dentry_name_snapshot(snap.as_mut_ptr()) };
         dst
     }
 
     /// Reads the extended attribute `name` into `buf`, bypassing the
     /// permission checks (as IMA does for `security.ima`): returns the value's
     /// length, or `None` if the file has no such attribute or its filesystem
-    /// has no extended attributes.
+    /// has no extended attributes. With an empty `buf`, returns the length
+    /// only; a value longer than a non-empty `buf` fails with `ERANGE`.
     pub(crate) fn xattr(&self, name: &CStr, buf: &mut [u8]) -> Result<Option<usize>> {
+        // Handlers tell a size query by a NULL buffer, not by its length.
+        let value = if buf.is_empty() {
+            core::ptr::null_mut()
+        } else {
+            buf.as_mut_ptr()
+        };
         // SAFETY: the dentry and inode of an open file are valid; `name` is
-        // NUL-terminated; `buf` is writable for its length.
+        // NUL-terminated; `value` is NULL or writable for `buf.len()` bytes.
         let n = unsafe {
             let dentry = (*self.as_ptr()).f_path.dentry;
             bindings::__vfs_getxattr(
                 dentry,
                 self.inode().as_ptr(),
                 name.as_char_ptr(),
-                buf.as_mut_ptr().cast(),
+                value.cast(),
                 buf.len(),
             )
         };
@@ -216,6 +247,30 @@ impl Inode {
         unsafe { (*(*self.as_ptr()).i_sb).s_magic as u64 }
     }
 
+    /// Whether the inode's filesystem can change a file's content without
+    /// the local kernel seeing a write, so that no verdict about its
+    /// content can be cached: FUSE (whose server answers every read; it
+    /// marks its superblocks `SB_I_IMA_UNVERIFIABLE_SIGNATURE`) and network
+    /// filesystems, whose server or other clients can write at any time.
+    pub(crate) fn content_changes_unseen(&self) -> bool {
+        /// `s_magic` of NFS, SMB (CIFS and SMB2), 9p, Ceph, AFS and Coda,
+        /// from `include/uapi/linux/magic.h` and the filesystems' headers.
+        const REMOTE: [u64; 7] = [
+            0x6969,     // NFS_SUPER_MAGIC
+            0xff534d42, // CIFS_SUPER_MAGIC
+            0xfe534d42, // SMB2_SUPER_MAGIC
+            0x01021997, // V9FS_MAGIC
+            0x00c36400, // CEPH_SUPER_MAGIC
+            0x5346414f, // AFS_SUPER_MAGIC
+            0x73757245, // CODA_SUPER_MAGIC
+        ];
+        // SAFETY: a valid inode has a valid superblock, whose flags are set
+        // while it is set up, before any of its files can be opened.
+        let iflags = unsafe { (*(*self.as_ptr()).i_sb).s_iflags };
+        iflags & bindings::SB_I_IMA_UNVERIFIABLE_SIGNATURE as usize != 0
+            || REMOTE.contains(&self.fs_magic())
+    }
+
     /// The UUID of the inode's filesystem (`s_uuid`), all zero when it has
     /// none.
     pub(crate) fn fs_uuid(&self) -> [u8; 16] {
@@ -237,6 +292,28 @@ impl Inode {
         unsafe { bindings::inode_is_open_for_write(self.as_ptr()) }
     }
 
+    /// Denies write access to the inode until the returned guard is
+    /// dropped, as exec does for the program it runs (`deny_write_access`,
+    /// on the inode rather than on a file): while the guard lives, opening
+    /// the file for writing fails with `ETXTBSY`. Fails with `ETXTBSY` if a
+    /// file has the inode open for writing now (including a shared
+    /// writable mapping, which holds its file).
+    pub(crate) fn deny_writers(&self) -> Result<WritersDenied<'_>> {
+        // SAFETY: the inode is valid; `i_writecount` is an `atomic_t`, and
+        // this is the update `deny_write_access` makes.
+        let denied = unsafe {
+            bindings::atomic_dec_unless_positive(core::ptr::addr_of_mut!(
+                (*self.as_ptr()).i_writecount
+            ))
+        };
+        if denied {
+            // INVARIANT: the count was just decremented for this guard.
+            Ok(WritersDenied(self))
+        } else {
+            Err(ETXTBSY)
+        }
+    }
+
     /// The file size (`i_size_read`).
     pub(crate) fn size(&self) -> i64 {
         // SAFETY: the inode is valid by the type invariant.
@@ -256,6 +333,73 @@ impl Inode {
         let n = usize::try_from(n).ok().filter(|&n| n > 0)?;
         let alg = HashAlgorithm::from_id(alg)?;
         Some((alg, Digest::from_slice(raw.get(..n)?)?))
+    }
+}
+
+/// A dentry, borrowed for the duration of a hook.
+///
+/// # Invariants
+///
+/// The wrapped `struct dentry` is valid, and referenced, for the borrow's
+/// lifetime.
+#[repr(transparent)]
+pub(crate) struct Dentry(Opaque<bindings::dentry>);
+
+impl Dentry {
+    /// Borrows a dentry handed to a hook.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid dentry that stays referenced for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::dentry) -> &'a Self {
+        // SAFETY: `Dentry` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The dentry's inode; `None` for a negative dentry.
+    pub(crate) fn inode(&self) -> Option<&Inode> {
+        // SAFETY: the dentry is valid; a referenced positive dentry pins its
+        // inode, and hooks are not called on a dentry whose inode is being
+        // detached.
+        let inode = unsafe { (*self.0.get()).d_inode };
+        // SAFETY: non-null, valid while the dentry is (see above).
+        (!inode.is_null()).then(|| unsafe { Inode::from_raw(inode) })
+    }
+
+    /// The dentry's path from the root of its filesystem
+    /// (`dentry_path_raw`), written into `buf`; empty if it does not fit.
+    pub(crate) fn path<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+        let len = buf.len().min(i32::MAX as usize);
+        let base = buf.as_mut_ptr();
+        // SAFETY: the dentry is valid; `buf` is writable for `len` bytes.
+        let p = unsafe { bindings::dentry_path_raw(self.0.get(), base.cast(), len as i32) };
+        if kernel::error::from_err_ptr(p).is_err() {
+            return &[];
+        }
+        let start = (p as usize).wrapping_sub(base as usize);
+        let Some(tail) = buf.get(start..) else {
+            return &[];
+        };
+        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+        buf.get(start..start + end).unwrap_or_default()
+    }
+}
+
+/// Write access to an inode denied by [`Inode::deny_writers`]; allowed
+/// again when dropped.
+///
+/// # Invariants
+///
+/// The guard holds one denial: it decremented the inode's `i_writecount`
+/// from zero or below, and increments it back exactly once, when dropped.
+pub(crate) struct WritersDenied<'a>(&'a Inode);
+
+impl Drop for WritersDenied<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the inode is valid for the guard's lifetime; by the type
+        // invariant this undoes the guard's own decrement
+        // (`allow_write_access`).
+        unsafe { bindings::atomic_inc(core::ptr::addr_of_mut!((*self.0.as_ptr()).i_writecount)) };
     }
 }
 
@@ -290,6 +434,17 @@ impl Binprm {
 pub(crate) fn cond_resched() {
     // SAFETY: called from process context only (the hooks that hash files).
     unsafe { bindings::cond_resched() };
+}
+
+/// Whether a log line about an event an unprivileged user can trigger (a
+/// denial, a violation) may be printed now: the kernel's shared printk rate
+/// limit (`printk_ratelimit()`, tuned with the `kernel.printk_ratelimit`
+/// and `kernel.printk_ratelimit_burst` sysctls). Audit records are not
+/// limited by it.
+pub(crate) fn log_ratelimit() -> bool {
+    // SAFETY: the function name is a NUL-terminated static string; the
+    // call only takes the rate limit's spinlock.
+    unsafe { bindings::__printk_ratelimit(c"arbor".as_ptr().cast()) != 0 }
 }
 
 /// Whether the current task has been sent a fatal signal.

@@ -12,7 +12,7 @@
 //! Each `extern "C"` hook converts its raw arguments into the safe wrappers
 //! of [`super::file`] and calls the matching function in [`crate::hooks`].
 
-use super::file::{Binprm, File, Inode};
+use super::file::{Binprm, Dentry, File, Inode};
 use crate::state::{FileState, InodeState};
 use core::cell::UnsafeCell;
 use core::ffi::c_int;
@@ -50,8 +50,14 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 const _: () = assert!(core::mem::align_of::<InodeState>() <= core::mem::size_of::<usize>());
 const _: () = assert!(core::mem::align_of::<FileState>() <= core::mem::size_of::<usize>());
 
+// The LSM framework keeps pointers to the blob sizes, the LSM id and the
+// hook list, and reads them on every hook call; like the C LSMs'
+// `__ro_after_init` data, they are written only during init and are
+// read-only once the kernel marks that section read-only.
+
 /// Blob space arbor asks for; the framework replaces each size with the
 /// offset of arbor's part in the shared blob.
+#[link_section = ".data..ro_after_init"]
 static BLOB_SIZES: CStatic<bindings::lsm_blob_sizes> = CStatic::new(bindings::lsm_blob_sizes {
     lbs_inode: core::mem::size_of::<InodeState>() as c_int,
     lbs_file: core::mem::size_of::<FileState>() as c_int,
@@ -59,14 +65,16 @@ static BLOB_SIZES: CStatic<bindings::lsm_blob_sizes> = CStatic::new(bindings::ls
     ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
 });
 
+#[link_section = ".data..ro_after_init"]
 static LSM_ID: CStatic<bindings::lsm_id> = CStatic::new(bindings::lsm_id {
     name: c"arbor".as_ptr().cast(),
     id: bindings::LSM_ID_ARBOR as u64,
 });
 
-const NR_HOOKS: usize = 9;
+const NR_HOOKS: usize = 11;
 
 /// arbor's hook list, filled in by `arbor_init`.
+#[link_section = ".data..ro_after_init"]
 static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> =
     // SAFETY: all-zero is a valid (empty) hook list.
     CStatic::new(unsafe { core::mem::zeroed() });
@@ -105,8 +113,10 @@ macro_rules! hook {
 unsafe extern "C" fn arbor_init() -> c_int {
     let hooks = [
         hook!(bprm_check_security, bprm_check_security),
+        hook!(file_open, file_open),
         hook!(file_post_open, file_post_open),
         hook!(file_release, file_release),
+        hook!(inode_setattr, inode_setattr),
         hook!(inode_post_setattr, inode_post_setattr),
         hook!(inode_post_setxattr, inode_post_setxattr),
         hook!(inode_post_removexattr, inode_post_removexattr),
@@ -128,8 +138,11 @@ unsafe extern "C" fn arbor_init() -> c_int {
 
 // arbor's securityfs files and crypto transforms are set up at late_initcall
 // time, after securityfs and the hash algorithms have registered (which
-// happens long after LSM init). The entry uses the PREL32 initcall format
-// that x86_64 uses (CONFIG_HAVE_ARCH_PREL32_RELOCATIONS).
+// happens long after LSM init). The entry has the layout `initcall_t` has
+// on this architecture, as `__define_initcall` would emit it: a 32-bit
+// offset from the entry where the architecture has PREL32 relocations
+// (`initcall_entry_t` is then an int), a function pointer elsewhere.
+#[cfg(CONFIG_HAVE_ARCH_PREL32_RELOCATIONS)]
 core::arch::global_asm!(
     ".pushsection .initcall7.init, \"a\"",
     ".balign 4",
@@ -137,6 +150,11 @@ core::arch::global_asm!(
     ".popsection",
     init = sym arbor_late_init,
 );
+
+#[cfg(not(CONFIG_HAVE_ARCH_PREL32_RELOCATIONS))]
+#[used]
+#[link_section = ".initcall7.init"]
+static LATE_INITCALL: extern "C" fn() -> c_int = arbor_late_init;
 
 extern "C" fn arbor_late_init() -> c_int {
     if !ACTIVE.load(Ordering::Acquire) {
@@ -214,6 +232,16 @@ unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c
 
 /// # Safety
 ///
+/// Called by the LSM framework with a file being opened (its mode and
+/// write access are set up; `->open` has not run yet).
+unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
+    // SAFETY: the framework passes the file being opened, valid for the call.
+    let file = unsafe { File::from_raw(file) };
+    crate::hooks::file_open(file).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+/// # Safety
+///
 /// Called by the LSM framework with a file it has just opened.
 unsafe extern "C" fn file_post_open(file: *mut bindings::file, mask: c_int) -> c_int {
     // SAFETY: the framework passes the file it has just opened.
@@ -227,6 +255,24 @@ unsafe extern "C" fn file_post_open(file: *mut bindings::file, mask: c_int) -> c
 unsafe extern "C" fn file_release(file: *mut bindings::file) {
     // SAFETY: the framework passes the file being released, still valid.
     crate::hooks::file_released(unsafe { File::from_raw(file) });
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid dentry and attribute change,
+/// before the change is made.
+unsafe extern "C" fn inode_setattr(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: `attr` is valid for the call.
+    if unsafe { (*attr).ia_valid } & bindings::ATTR_SIZE == 0 {
+        return 0;
+    }
+    // SAFETY: the dentry is valid and referenced for the call.
+    let dentry = unsafe { Dentry::from_raw(dentry) };
+    crate::hooks::resize(dentry).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
 /// # Safety
@@ -299,6 +345,8 @@ unsafe extern "C" fn mmap_file(
     prot: kernel::ffi::c_ulong,
     _flags: kernel::ffi::c_ulong,
 ) -> c_int {
+    // Called without the mmap lock (vm_mmap_pgoff, remap_file_pages, shmat):
+    // arbor may read and hash the file here.
     if file.is_null() {
         return 0;
     }
@@ -309,7 +357,10 @@ unsafe extern "C" fn mmap_file(
 
 /// # Safety
 ///
-/// Called by the LSM framework with a valid vma, under its mm's mmap lock.
+/// Called by the LSM framework with a valid vma, under its mm's mmap lock
+/// (held for writing). The mmap lock ranks below `i_rwsem` and the page
+/// locks a read takes, so nothing here may read the file: the hook only
+/// consults the policy.
 unsafe extern "C" fn file_mprotect(
     vma: *mut bindings::vm_area_struct,
     _reqprot: kernel::ffi::c_ulong,

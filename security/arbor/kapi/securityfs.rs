@@ -185,6 +185,12 @@ unsafe fn copy_and_store(
     let Ok(len) = usize::try_from(n) else {
         return n;
     };
+    // `simple_write_to_buffer` returns what it could copy when part of the
+    // user buffer faults: a value cut short is not the value written, and
+    // must change nothing.
+    if len != count {
+        return EFAULT.to_errno() as isize;
+    }
     match store(buf.get(..len).unwrap_or_default()) {
         Ok(()) => n,
         Err(e) => e.to_errno() as isize,

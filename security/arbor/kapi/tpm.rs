@@ -46,7 +46,14 @@ unsafe impl Send for Tpm {}
 unsafe impl Sync for Tpm {}
 
 impl Tpm {
+    /// The system's default TPM: none in a kernel without a TPM core.
+    #[cfg(not(CONFIG_TCG_TPM))]
+    pub(crate) fn default_chip() -> Result<Option<Self>> {
+        Ok(None)
+    }
+
     /// The system's default TPM, if it has one.
+    #[cfg(CONFIG_TCG_TPM)]
     pub(crate) fn default_chip() -> Result<Option<Self>> {
         // SAFETY: no preconditions; returns a referenced chip or NULL.
         let Some(chip) = NonNull::new(unsafe { bindings::tpm_default_chip() }) else {
@@ -76,6 +83,7 @@ impl Tpm {
 
     /// A transform for the kernel hash algorithm `crypto_id`, if the
     /// kernel has one.
+    #[cfg(CONFIG_TCG_TPM)]
     fn bank_hash(crypto_id: u16) -> Option<Shash> {
         let id = usize::from(crypto_id);
         if id >= bindings::hash_algo_HASH_ALGO__LAST as usize {
@@ -100,19 +108,28 @@ impl Tpm {
     /// `out`, which must be that bank's digest size.
     pub(crate) fn read(&self, pcr: u32, bank: usize, out: &mut [u8]) -> Result {
         let b = self.banks.get(bank).ok_or(EINVAL)?;
-        let mut d = bindings::tpm_digest {
-            alg_id: b.alg_id,
-            digest: [0; MAX_DIGEST_SIZE],
-        };
-        // SAFETY: the chip is referenced (type invariant); `d` is valid.
-        kernel::error::to_result(unsafe {
-            bindings::tpm_pcr_read(self.chip.as_ptr(), pcr, &mut d)
-        })?;
-        let src = d.digest.get(..b.digest_size).ok_or(EINVAL)?;
-        out.get_mut(..b.digest_size)
-            .ok_or(EINVAL)?
-            .copy_from_slice(src);
-        Ok(())
+        #[cfg(not(CONFIG_TCG_TPM))]
+        {
+            // No `Tpm` exists without a TPM core.
+            let _ = (pcr, out, b);
+            Err(ENODEV)
+        }
+        #[cfg(CONFIG_TCG_TPM)]
+        {
+            let mut d = bindings::tpm_digest {
+                alg_id: b.alg_id,
+                digest: [0; MAX_DIGEST_SIZE],
+            };
+            // SAFETY: the chip is referenced (type invariant); `d` is valid.
+            kernel::error::to_result(unsafe {
+                bindings::tpm_pcr_read(self.chip.as_ptr(), pcr, &mut d)
+            })?;
+            let src = d.digest.get(..b.digest_size).ok_or(EINVAL)?;
+            out.get_mut(..b.digest_size)
+                .ok_or(EINVAL)?
+                .copy_from_slice(src);
+            Ok(())
+        }
     }
 
     /// Extends PCR `pcr` in every bank: `digests` holds one digest per bank,
@@ -131,8 +148,15 @@ impl Tpm {
                 GFP_KERNEL,
             )?;
         }
+        #[cfg(not(CONFIG_TCG_TPM))]
+        {
+            // No `Tpm` exists without a TPM core.
+            let _ = (pcr, arg);
+            Err(ENODEV)
+        }
         // SAFETY: the chip is referenced; `arg` holds one digest per
         // allocated bank in bank order, as `tpm_pcr_extend` requires.
+        #[cfg(CONFIG_TCG_TPM)]
         kernel::error::to_result(unsafe {
             bindings::tpm_pcr_extend(self.chip.as_ptr(), pcr, arg.as_mut_ptr())
         })

@@ -66,6 +66,11 @@ head -c 1048577 /dev/zero | tr '\0' '#' > /tmp/huge.txt
 expect_eq "rejected (over 1 MiB): EFBIG" "$(arbor-guest write-file $A/policy /tmp/huge.txt)" "errno 27"
 expect_eq "rejected (empty write, over 1 MiB): both logged" \
 	"$(dmesg | grep -c 'arbor: policy rejected (empty)\|arbor: policy rejected (too_big)')" 2
+# A write whose user buffer faults part way: what could be copied is a
+# valid policy, but it is not what was written.
+printf 'measure func=BPRM_CHECK\n' > /tmp/short.txt
+expect_eq "rejected (faulting user buffer): EFAULT" \
+	"$(arbor-guest steps write-faulting:$A/policy:/tmp/short.txt)" "write-faulting errno 14"
 expect_eq "after every rejection the default policy is in force" "$(cat $A/policy)" "$default"
 
 # --- conditions ---

@@ -206,3 +206,38 @@ PY
 head -c 200 /dev/urandom > "$b/garbage"
 { header; head -c $((65536 - 4)) /dev/urandom; } > "$b/64KiB"
 rm -f "$good"
+
+# --- attacks (guest-attack.sh) ---
+# Code the attack suite maps executable and calls: the signed "good" code
+# returns 42 (mov eax, 42; ret), the attacker's returns 66. Scripts print
+# "hello" (signed) or "pwned" (the attacker's; same length, so it can be
+# written over the good one in place). Files of equal content share a
+# signature, so each test case works on its own copy (its own inode).
+x=$t/attack
+mkdir -p "$x"
+printf '\270\052\000\000\000\303' > "$x/code-good"
+printf '\270\102\000\000\000\303' > "$x/code-bad"
+printf '#!/bin/busybox sh\necho hello\n' > "$x/script-good"
+printf '#!/bin/busybox sh\necho pwned\n' > "$x/script-bad"
+# A large signed script, so that its appraisal takes long enough for a
+# racing writer to try its luck: 4 MiB of comment after the command.
+{ cat "$x/script-good"; head -c $((4 << 20)) /dev/zero | tr '\0' '#'; echo; } > "$x/script-big"
+chmod 755 "$x"/*
+for f in code-good script-good script-big; do
+	sign "$x/$f" trusted "$x/$f.sig"
+done
+# ld.so loading programs itself: the host's dynamic loader and C library
+# (signed), a signed dynamic program that prints "hello" and an unsigned
+# one that prints "pwned".
+ldso=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+libc=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
+mkdir -p "$root/lib64" "$root/lib/x86_64-linux-gnu"
+cp "$ldso" "$root/lib64/ld-linux-x86-64.so.2"
+cp "$libc" "$root/lib/x86_64-linux-gnu/libc.so.6"
+sign "$root/lib64/ld-linux-x86-64.so.2" trusted "$x/ldso.sig"
+sign "$root/lib/x86_64-linux-gnu/libc.so.6" trusted "$x/libc.sig"
+for word in hello pwned; do
+	printf '#include <stdio.h>\nint main(void) { puts("%s"); return 0; }\n' "$word" |
+		gcc -O2 -x c -o "$x/dyn-$word" -
+done
+sign "$x/dyn-hello" trusted "$x/dyn-hello.sig"

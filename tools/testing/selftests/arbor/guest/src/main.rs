@@ -36,8 +36,21 @@
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
 //!                                    and exit 1
+//!   arbor-guest steps STEP [STEP...]
+//!                                    run file operations (STEP is
+//!                                    `OP:ARG:...`) in order in one process
+//!                                    with named open descriptors; print
+//!                                    `OP RESULT` per step (see steps.rs)
+//!   arbor-guest fuse-serve MNT SRCDIR [keep-cache]
+//!                                    mount a read-only FUSE view of
+//!                                    SRCDIR's files on MNT, print
+//!                                    `fuse-serve ok` (or `fuse-serve errno
+//!                                    N`, exit 1) and serve it from a
+//!                                    background child (see fuse.rs)
 
 mod audit;
+mod fuse;
+mod steps;
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -447,6 +460,8 @@ fn main() {
         Some("write-without-cap") => write_without_cap(&args[1..]),
         Some("mmap-exec") => map_exec(&args[1..], false),
         Some("mprotect-exec") => map_exec(&args[1..], true),
+        Some("steps") => steps::steps(&args[1..]),
+        Some("fuse-serve") => fuse::fuse_serve(&args[1..]),
         _ => {
             eprintln!(
                 "usage: arbor-guest exec PATH [ARG...] | check-list FILE | enable-verity PATH ALG"
