@@ -176,6 +176,23 @@ else
 	notok "FUSE: the test server mounted" "fuse-serve failed"
 fi
 
+# --- fs-verity enabled on a file after it was appraised ---
+# Enabling fs-verity changes the file's digest to fs-verity's (here with
+# another hash algorithm than the one signed): the verdict about the
+# computed digest must not carry over.
+if mount -t ext4 /dev/vdb /mnt; then
+	cp $X/code-good /mnt/fv1
+	arbor-guest setxattr /mnt/fv1 security.arbor $X/code-good.sig
+	attack "fs-verity: a signed file on ext4 runs" "call ret 42" call:/mnt/fv1
+	expect_eq "fs-verity: enabled (SHA-512) after the file was trusted" \
+		"$(arbor-guest enable-verity /mnt/fv1 sha512)" ""
+	attack "fs-verity: the verdict about the computed digest does not carry over" \
+		"call errno 13" call:/mnt/fv1
+	umount /mnt
+else
+	notok "fs-verity: ext4 test image mounted for the attack suite" "mount failed"
+fi
+
 # --- executables with no name, or no signature to carry ---
 attack "memfd_create + fexecve" "memfd-exec errno 13" memfd-exec:$X/script-bad
 attack "O_TMPFILE + execveat, then linked in" \
