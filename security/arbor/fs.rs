@@ -157,11 +157,16 @@ impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
 /// logged. Readable by all; writing needs `CAP_MAC_ADMIN`.
 struct Enforce;
 
+/// Renders a flag as a control file shows it: `1\n` or `0\n`.
+fn show_flag(buf: &mut [u8; CONTROL_MAX], on: bool) -> usize {
+    buf[0] = if on { b'1' } else { b'0' };
+    buf[1] = b'\n';
+    2
+}
+
 impl Control for Enforce {
     fn show(buf: &mut [u8; CONTROL_MAX]) -> usize {
-        buf[0] = if mode::enforcing() { b'1' } else { b'0' };
-        buf[1] = b'\n';
-        2
+        show_flag(buf, mode::enforcing())
     }
 
     fn store(input: &[u8]) -> Result {
@@ -189,9 +194,7 @@ struct Lockdown;
 
 impl Control for Lockdown {
     fn show(buf: &mut [u8; CONTROL_MAX]) -> usize {
-        buf[0] = if mode::locked() { b'1' } else { b'0' };
-        buf[1] = b'\n';
-        2
+        show_flag(buf, mode::locked())
     }
 
     fn store(input: &[u8]) -> Result {

@@ -1,6 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 //! What arbor does at each hook; called from the entry points in
 //! [`crate::kapi::lsm`].
+//!
+//! What each hook may do depends on what its caller holds:
+//!
+//! - `bprm_check_security`: process context, exec's `cred_guard_mutex`
+//!   held, the file write-denied by exec. The file may be read and hashed.
+//! - `mmap_file`: process context, called before the mmap lock is taken
+//!   (`vm_mmap_pgoff`, `remap_file_pages`, `shmat`). The file may be read.
+//! - `file_post_open`: after the open, no inode lock held. The file may be
+//!   read.
+//! - `file_mprotect`: the mmap lock held for writing, which ranks below
+//!   `i_rwsem` and the page locks a read takes: no file I/O, only the
+//!   policy, a log line and an audit record.
+//! - `file_open`: inside the open; for filesystems with `->atomic_open`
+//!   (NFS, FUSE, SMB) the parent directory's `i_rwsem` is held. No file
+//!   I/O: only the cached verdict, and in permissive mode a violation
+//!   entry (the list's mutex and the TPM rank below inode locks: nothing
+//!   takes an inode lock while holding them).
+//! - `inode_setattr`: the inode's `i_rwsem` held. As `file_open`.
+//! - `file_release`, `inode_post_setattr`, `inode_post_setxattr`,
+//!   `inode_post_removexattr`, `inode_setintegrity`: atomic updates of the
+//!   blob only.
 
 use crate::format::policy::{Func, MAY_EXEC};
 use crate::kapi::file::{Binprm, Dentry, File, Inode};

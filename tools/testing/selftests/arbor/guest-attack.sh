@@ -165,10 +165,21 @@ mkdir -p $F $FM
 cp $X/code-good $F/code
 cp $X/code-bad $F/code.alt
 arbor-guest setxattr $F/code security.arbor $X/code-good.sig
+# A signed file whose reads fail (EIO) once the server switches.
+cp $X/code-good $F/eio
+touch $F/eio.eio
+arbor-guest setxattr $F/eio security.arbor $X/code-good.sig
 if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 	attack "FUSE: signed content runs" "call ret 42" call:$FM/code
 	touch $F/.switch
 	attack "FUSE: the server switches to other bytes, reporting no change" "call errno 13" call:$FM/code
+	# Fail closed: no digest, no trust, and no entry with a made-up
+	# digest: a violation for the open (measured) and for the mapping.
+	v0=$(cat $A/violations)
+	attack "FUSE: a file whose reads fail is refused" "call errno 13" call:$FM/eio
+	expect_eq "no digest: a violation for the open and one for the mapping" "$(cat $A/violations)" $((v0 + 2))
+	expect_eq "no digest: the list has violation entries only for the file" \
+		"$(entries_for $FM/eio | awk '{print $4}' | sort -u)" "ima:sha256:$(printf '0%.0s' $(seq 64))"
 	rm $F/.switch
 	attack "FUSE: ... and back to the signed bytes" "call ret 42" call:$FM/code
 	umount $FM

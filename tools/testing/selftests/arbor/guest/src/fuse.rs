@@ -4,7 +4,7 @@
 //!
 //! The mounted filesystem is flat: its root holds one regular file per
 //! regular file NAME in SRCDIR (names starting with `.` or ending in
-//! `.alt` are left out), numbered 2, 3, ... in sorted name order. The set
+//! `.alt` or `.eio` are left out), numbered 2, 3, ... in sorted name order. The set
 //! of names and every attribute (size, times) are taken once at startup
 //! and never change afterwards, whatever happens to the source files; the
 //! mode is always 0755, uid and gid 0, and LOOKUP and GETATTR replies may
@@ -12,7 +12,9 @@
 //!
 //! Data is read from the source at each READ: from SRCDIR/NAME.alt if
 //! SRCDIR/.switch and NAME.alt exist at that moment, otherwise from
-//! SRCDIR/NAME. Reads stop at the size seen at startup; a source that has
+//! SRCDIR/NAME; they fail with EIO while SRCDIR/.switch and SRCDIR/NAME.eio
+//! exist (names ending in `.eio` are left out too). Reads stop at the size
+//! seen at startup; a source that has
 //! become shorter is padded with zero bytes, so the kernel never sees the
 //! file change size. OPEN replies carry no flags (the kernel drops the
 //! file's page cache at each open) unless `keep-cache` is given, which
@@ -337,7 +339,7 @@ fn scan(src: &Path) -> std::io::Result<Vec<Node>> {
     for entry in std::fs::read_dir(src)? {
         let name = entry?.file_name();
         let b = name.as_bytes();
-        if b.starts_with(b".") || b.ends_with(b".alt") {
+        if b.starts_with(b".") || b.ends_with(b".alt") || b.ends_with(b".eio") {
             continue;
         }
         if std::fs::metadata(src.join(&name)).is_ok_and(|m| m.is_file()) {
@@ -631,10 +633,16 @@ impl Server {
         Ok(out)
     }
 
-    /// Opens NAME.alt if `.switch` exists and NAME.alt too, else NAME.
+    /// Opens NAME.alt if `.switch` exists and NAME.alt too, else NAME;
+    /// fails with EIO if `.switch` and NAME.eio exist.
     fn source(&self, name: &OsStr) -> Result<File, i32> {
         let os_err = |e: std::io::Error| e.raw_os_error().unwrap_or(libc::EIO);
         if std::fs::symlink_metadata(self.src.join(".switch")).is_ok() {
+            let mut eio = name.to_os_string();
+            eio.push(".eio");
+            if std::fs::symlink_metadata(self.src.join(eio)).is_ok() {
+                return Err(libc::EIO);
+            }
             let mut alt = name.to_os_string();
             alt.push(".alt");
             match File::open(self.src.join(alt)) {
