@@ -3,20 +3,20 @@
 //!
 //! The language, the parser and the evaluation order are in
 //! [`crate::format::policy`]. Here a parsed policy is copied into its own
-//! allocation and published with RCU: a hook evaluates the policy it finds
-//! inside a read-side critical section and never waits for a writer; a
-//! writer replaces the whole policy and frees the old one after a grace
-//! period. Writers are serialised, so the check of `require_signed_policy`
-//! and the replacement it guards are one step.
+//! reference-counted allocation and published with RCU: a hook takes a
+//! reference to the policy in force and evaluates it, never waiting for a
+//! writer; a writer replaces the whole policy, and the old one is freed
+//! when its last reader is done. Writers are serialised, so the check of
+//! `require_signed_policy` and the replacement it guards are one step.
 
 use crate::audit::{self, AuditOp};
 use crate::format::policy::{self as lang, Decision, Options, Request, Rule};
+use crate::format::template::Sink;
 use crate::kapi::keys::{self, VerifyError};
-use crate::kapi::rcu::{Rcu, ReadGuard};
-use crate::kapi::securityfs::{Overflow, SeqFile};
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use crate::kapi::rcu::Rcu;
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::prelude::*;
-use kernel::sync::Mutex;
+use kernel::sync::{Arc, Mutex};
 
 /// Largest policy write accepted, signature included.
 pub(crate) const MAX_POLICY_SIZE: usize = 1 << 20;
@@ -49,7 +49,7 @@ impl From<kernel::alloc::AllocError> for BuildError {
 }
 
 /// Parses `text` into a new allocation.
-fn build(text: &[u8]) -> Result<KBox<Loaded>, BuildError> {
+fn build(text: &[u8]) -> Result<Arc<Loaded>, BuildError> {
     // `validate` counts the rules, so the storage is sized exactly.
     let summary = lang::validate(text)?;
     let mut rules = KVec::with_capacity(summary.rules, GFP_KERNEL)?;
@@ -57,7 +57,7 @@ fn build(text: &[u8]) -> Result<KBox<Loaded>, BuildError> {
         rules.push(Rule::new(lang::Action::Measure), GFP_KERNEL)?;
     }
     let options = lang::parse(text, &mut rules)?.options();
-    Ok(KBox::new(Loaded { rules, options }, GFP_KERNEL)?)
+    Ok(Arc::new(Loaded { rules, options }, GFP_KERNEL)?)
 }
 
 /// Publishes the default policy ([`lang::DEFAULT`]).
@@ -69,25 +69,22 @@ pub(crate) fn init() -> Result {
         }
         BuildError::NoMemory => ENOMEM,
     })?;
-    drop(ACTIVE.replace(p));
+    ACTIVE.replace(p);
     Ok(())
 }
 
 /// The policy's decision for `req`; everything is no before [`init`].
 pub(crate) fn decide(req: &Request) -> Decision {
-    let guard = ReadGuard::new();
     ACTIVE
-        .get(&guard)
+        .get()
         .map_or_else(Decision::default, |p| lang::evaluate(&p.rules, req))
 }
 
 /// Writes the policy in force as canonical text (see [`lang::render`]).
-/// The policy is held (inside an RCU read-side critical section) for the
-/// whole call, so the text is one policy's, even if it is replaced
-/// meanwhile. The sink is a seq_file buffer, which never sleeps.
-pub(crate) fn render(sink: &mut SeqFile) -> Result<(), Overflow> {
-    let guard = ReadGuard::new();
-    let Some(p) = ACTIVE.get(&guard) else {
+/// The policy is held for the whole call, so the text is one policy's,
+/// even if it is replaced meanwhile.
+pub(crate) fn render<S: Sink>(sink: &mut S) -> Result<(), S::Error> {
+    let Some(p) = ACTIVE.get() else {
         return Ok(());
     };
     match lang::Policy::new(&p.rules, p.options) {
@@ -98,9 +95,8 @@ pub(crate) fn render(sink: &mut SeqFile) -> Result<(), Overflow> {
 
 /// Whether the policy in force requires later policies to be signed.
 fn requires_signature() -> bool {
-    let guard = ReadGuard::new();
     ACTIVE
-        .get(&guard)
+        .get()
         .is_some_and(|p| p.options.require_signed_policy)
 }
 
@@ -168,7 +164,7 @@ pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
     })?;
     let rules = new.rules.len();
     let require = new.options.require_signed_policy;
-    drop(ACTIVE.replace(new));
+    ACTIVE.replace(new);
     pr_info!(
         "policy replaced: {} rules, {}{}\n",
         rules,

@@ -1,30 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
-//! RCU publication of a boxed value: readers never block, writers wait for
-//! a grace period before freeing what they replaced.
+//! RCU publication of a reference-counted value: readers never block and
+//! never hold an RCU read-side critical section outside this module;
+//! writers wait for a grace period before they drop what they replaced.
 
-use core::marker::PhantomData;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::alloc::KBox;
 use kernel::bindings;
+use kernel::sync::{Arc, ArcBorrow};
 
-/// An RCU read-side critical section, ended when the guard is dropped.
+/// A value published with RCU: readers get either the old or the new value
+/// in full, each with a reference of its own.
+///
+/// A read takes the RCU read lock only for as long as it takes to load the
+/// pointer and take a reference (a `refcount_inc`), all inside
+/// [`Rcu::get`]: no code outside this module runs inside a read-side
+/// critical section, so none can sleep in one. The reader then uses its
+/// reference for as long as it likes, sleeping included.
 ///
 /// # Invariants
 ///
-/// While the guard exists, the thread is inside `rcu_read_lock()`. The
-/// guard is neither `Send` nor `Sync`, so it is dropped on the thread that
-/// made it.
-pub(crate) struct ReadGuard(PhantomData<*mut ()>);
+/// `ptr` is null or comes from [`Arc::into_raw`], and owns that reference.
+/// A replaced pointer's reference is dropped only by [`Rcu::replace`],
+/// after a grace period that started once the pointer was no longer
+/// reachable through `ptr`.
+pub(crate) struct Rcu<T> {
+    ptr: AtomicPtr<T>,
+}
+
+// SAFETY: readers on any thread get an `Arc<T>`, which may move to and be
+// used on any thread, so `T: Send + Sync`, as for `Arc<T>` itself.
+unsafe impl<T: Send + Sync> Sync for Rcu<T> {}
+
+/// An RCU read-side critical section, ended when the guard is dropped.
+/// Private: only [`Rcu::get`] holds one, over code that cannot sleep.
+///
+/// # Invariants
+///
+/// While the guard exists, the thread is inside `rcu_read_lock()`.
+struct ReadGuard;
 
 impl ReadGuard {
-    /// Enters a read-side critical section. The code under the guard must
-    /// not sleep.
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         // SAFETY: always allowed; the matching unlock is in `drop`.
         unsafe { bindings::rcu_read_lock() };
         // INVARIANT: the lock was just taken.
-        Self(PhantomData)
+        Self
     }
 }
 
@@ -35,23 +55,6 @@ impl Drop for ReadGuard {
     }
 }
 
-/// A value published with RCU: readers see either the old or the new value
-/// in full, and an old value is freed only after every reader that could
-/// see it has finished.
-///
-/// # Invariants
-///
-/// `ptr` is null or comes from [`KBox::into_raw`]; the box it points to is
-/// freed only by [`Rcu::replace`], after a grace period that started once
-/// the pointer was no longer reachable through `ptr`.
-pub(crate) struct Rcu<T> {
-    ptr: AtomicPtr<T>,
-}
-
-// SAFETY: readers on any thread get `&T` (so `T: Sync`); a value is dropped
-// on whichever thread replaces it (so `T: Send`).
-unsafe impl<T: Send + Sync> Sync for Rcu<T> {}
-
 impl<T> Rcu<T> {
     /// Nothing published yet.
     pub(crate) const fn new() -> Self {
@@ -61,32 +64,44 @@ impl<T> Rcu<T> {
         }
     }
 
-    /// The value published now, valid while `guard` is held.
-    pub(crate) fn get<'g>(&self, _guard: &'g ReadGuard) -> Option<&'g T> {
+    /// A reference to the value published now, if any.
+    pub(crate) fn get(&self) -> Option<Arc<T>> {
+        let _guard = ReadGuard::new();
         // Acquire pairs with the release in `replace` (it is stronger than
         // the dependency ordering `rcu_dereference()` relies on).
         let p = self.ptr.load(Ordering::Acquire);
-        // SAFETY: by the type invariant a non-null `p` is a live box, and it
-        // is not freed before a grace period that started after it was
-        // unpublished; the caller's guard keeps this reader inside the read
-        // section, so that grace period cannot end while `'g` lasts.
-        unsafe { p.as_ref() }
-    }
-
-    /// Publishes `value` and returns the value it replaces, once no reader
-    /// can still see that one. Sleeps (`synchronize_rcu()`).
-    pub(crate) fn replace(&self, value: KBox<T>) -> Option<KBox<T>> {
-        let new = KBox::into_raw(value);
-        let old = self.ptr.swap(new, Ordering::AcqRel);
-        if old.is_null() {
+        if p.is_null() {
             return None;
         }
-        // SAFETY: called from process context by the policy writer, outside
-        // any read-side critical section.
+        // SAFETY: by the type invariant `p` came from `Arc::into_raw` and
+        // its reference is dropped only after a grace period that started
+        // once `p` was unpublished; this thread is inside a read-side
+        // critical section that started before that (it loaded `p`), so
+        // the reference is still held and the value alive while the
+        // borrow is turned into a reference of our own.
+        let borrowed = unsafe { ArcBorrow::from_raw(p) };
+        Some(borrowed.into())
+    }
+
+    /// Publishes `value` and drops the reference to the value it replaces
+    /// once no reader can still be taking a new reference to it (readers
+    /// that took one keep it). Sleeps (`synchronize_rcu()`).
+    pub(crate) fn replace(&self, value: Arc<T>) {
+        let new = Arc::into_raw(value).cast_mut();
+        // INVARIANT: `new` came from `Arc::into_raw` and its reference is
+        // now owned by `ptr`.
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        if old.is_null() {
+            return;
+        }
+        // SAFETY: called from process context by the policy writer; no
+        // code outside this module holds a read-side critical section, and
+        // this one holds none here.
         unsafe { bindings::synchronize_rcu() };
-        // SAFETY: `old` came from `KBox::into_raw` (type invariant), is no
-        // longer reachable through `ptr`, and the grace period above waited
-        // for every reader that loaded it.
-        Some(unsafe { KBox::from_raw(old) })
+        // SAFETY: `old` came from `Arc::into_raw` and owned a reference
+        // (type invariant); it is no longer reachable through `ptr`, and
+        // the grace period above waited for every reader that could still
+        // be turning it into a reference of its own.
+        drop(unsafe { Arc::from_raw(old) });
     }
 }

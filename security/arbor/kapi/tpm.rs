@@ -6,6 +6,7 @@ use core::ptr::NonNull;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::bindings;
 use kernel::prelude::*;
+#[cfg(CONFIG_TCG_TPM)]
 use kernel::str::CStr;
 
 /// Largest digest a PCR bank holds.
@@ -35,6 +36,10 @@ pub(crate) struct Bank {
 /// lifetime, and the TPM core keeps the chip usable, answering `ENODEV`
 /// once the device is gone).
 pub(crate) struct Tpm {
+    #[cfg_attr(
+        not(CONFIG_TCG_TPM),
+        expect(dead_code, reason = "without a TPM core no Tpm is ever made")
+    )]
     chip: NonNull<bindings::tpm_chip>,
     banks: KVec<Bank>,
 }
