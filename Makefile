@@ -3,7 +3,7 @@
 # Convenience targets; each runs one script in scripts/, which installs what
 # it needs first (scripts/setup.sh) and reuses earlier build output.
 
-.PHONY: demo test kernel setup host-test fmt clean distclean
+.PHONY: demo test kernel debug-kernel setup host-test fmt clean distclean
 
 # Main job: build the kernel with arbor and a demo initramfs, boot it under
 # QEMU, print the measurement list.
@@ -20,6 +20,11 @@ setup:
 kernel: setup
 	./scripts/build-kernel.sh
 
+# The debug kernel (lockdep, KASAN, UBSAN; scripts/debug.config) in
+# build/obj-debug, from the same source tree; make test builds it too.
+debug-kernel: setup
+	./scripts/build-kernel.sh debug
+
 # Host tests only (the shared format code and the tools).
 host-test:
 	cd tools/arbor && cargo test --workspace --locked
@@ -31,7 +36,7 @@ fmt:
 
 # Remove build output but keep the unpacked, patched kernel source.
 clean:
-	rm -rf build/obj build/*.cpio build/*.img build/guest-out build/*.log
+	rm -rf build/obj build/obj-debug build/*.cpio build/*.img build/guest-out build/guest-out-debug build/*.log
 
 # Remove everything the scripts created.
 distclean:

@@ -5,7 +5,17 @@
 # fragment in ./Kconfig) and build the bzImage in build/obj. Each step is
 # skipped when its inputs have not changed, so a rebuild after editing a Rust
 # file in security/arbor only recompiles that object and relinks.
+#   build-kernel.sh          the main kernel, in build/obj
+#   build-kernel.sh debug    the debug kernel (also scripts/debug.config:
+#                            lockdep, KASAN, UBSAN), in build/obj-debug, from
+#                            the same unpacked and patched tree
 source "$(dirname "$0")/lib.sh"
+
+variant=${1:-main}
+kernel_variant "$variant"
+# The configuration fragments merged onto tinyconfig, in this order.
+fragments=("$ARBOR_ROOT/Kconfig" "$BUILD/keys.config")
+[ "$variant" = debug ] && fragments+=("$ARBOR_ROOT/scripts/debug.config")
 
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 [ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/setup.sh"
@@ -15,7 +25,8 @@ mkdir -p "$BUILD"
 src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 if ! stamp_matches "$BUILD/.source-version" "$src_version"; then
 	log "unpacking linux-source-6.12 $src_version"
-	rm -rf "$KSRC" "$KOBJ" "$BUILD/applied-patches" "$BUILD/.source-version"
+	# Both kernels' objects belong to the old tree.
+	rm -rf "$KSRC" "$BUILD/obj" "$BUILD/obj-debug" "$BUILD/applied-patches" "$BUILD/.source-version"
 	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
 	tar -C "$tmp" -xf "$TARBALL"
 	mv "$tmp"/linux-source-6.12 "$KSRC"
@@ -27,6 +38,17 @@ fi
 patches=("$ARBOR_ROOT"/scripts/patches/*.patch)
 series_hash=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
 if ! stamp_matches "$BUILD/.patches-applied" "$series_hash"; then
+	# Copies of the files either series touches, as they are now: after
+	# the new series is applied, a file it leaves unchanged gets its old
+	# time stamp back, so make rebuilds only what depends on what changed
+	# (a patch to one helper must not rebuild the whole kernel).
+	keep=$(mktemp -d "$BUILD/keep.XXXXXX")
+	for f in $(sed -n 's|^+++ b/||p' "${patches[@]}" "$BUILD"/applied-patches/*.patch 2>/dev/null | sort -u); do
+		if [ -f "$KSRC/$f" ]; then
+			mkdir -p "$keep/$(dirname "$f")"
+			cp -p "$KSRC/$f" "$keep/$f"
+		fi
+	done
 	if [ -d "$BUILD/applied-patches" ]; then
 		log "reverting the previously applied patch series"
 		for p in $(ls -r "$BUILD"/applied-patches/*.patch); do
@@ -41,6 +63,10 @@ if ! stamp_matches "$BUILD/.patches-applied" "$series_hash"; then
 			die "$(basename "$p") does not apply to linux-source-6.12 $src_version"
 		cp "$p" "$BUILD/applied-patches/"
 	done
+	(cd "$keep" && find . -type f) | while read -r f; do
+		if cmp -s "$keep/$f" "$KSRC/$f"; then touch -r "$keep/$f" "$KSRC/$f"; fi
+	done
+	rm -rf "$keep"
 	echo "$series_hash" > "$BUILD/.patches-applied"
 fi
 
@@ -62,16 +88,23 @@ if [ ! -f "$keys/trusted.pem" ] || [ ! -f "$keys/untrusted.pem" ]; then
 fi
 printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$keys/trusted.pem" > "$BUILD/keys.config"
 
-# 5. Configuration.
-config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" "$BUILD/keys.config" "$keys/trusted.pem" |
-	sha256sum | cut -d' ' -f1)
-if ! stamp_matches "$BUILD/.config-hash" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
-	log "configuring: tinyconfig + Kconfig fragment"
+# 5. Configuration (per variant: each has its own object directory and
+# stamp, so configuring one never invalidates the other's build). The main
+# kernel's hash covers the same files in the same order as before the debug
+# variant existed, so its stamp stays valid.
+config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" "$BUILD/keys.config" "$keys/trusted.pem" \
+	"${fragments[@]:2}" | sha256sum | cut -d' ' -f1)
+if ! stamp_matches "$KCONFIG_STAMP" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
+	if [ "$variant" = debug ]; then
+		log "configuring the debug kernel: tinyconfig + Kconfig fragment + scripts/debug.config"
+	else
+		log "configuring: tinyconfig + Kconfig fragment"
+	fi
 	mkdir -p "$KOBJ"
 	"${KMAKE[@]}" rustavailable >/dev/null || die "Rust toolchain not usable by the kernel (make rustavailable)"
 	"${KMAKE[@]}" tinyconfig >/dev/null
 	KCONFIG_CONFIG="$KOBJ/.config" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" \
-		"$KOBJ/.config" "$ARBOR_ROOT/Kconfig" "$BUILD/keys.config" >/dev/null
+		"$KOBJ/.config" "${fragments[@]}" >/dev/null
 	"${KMAKE[@]}" olddefconfig >/dev/null
 	# merge_config only warns; a fragment line that did not stick is an error.
 	bad=0
@@ -80,19 +113,23 @@ if ! stamp_matches "$BUILD/.config-hash" "$config_hash$series_hash" || [ ! -f "$
 		CONFIG_*=*) grep -qxF -- "$line" "$KOBJ/.config" || { echo "  not set: $line" >&2; bad=1; } ;;
 		"# CONFIG_"*" is not set") grep -q "^${line:2:-11}=" "$KOBJ/.config" && { echo "  still set: $line" >&2; bad=1; } ;;
 		esac
-	done < <(cat "$ARBOR_ROOT/Kconfig" "$BUILD/keys.config")
+	done < <(cat "${fragments[@]}")
 	[ $bad = 0 ] || die "the Kconfig fragment does not fully apply (dependencies missing?)"
-	echo "$config_hash$series_hash" > "$BUILD/.config-hash"
+	echo "$config_hash$series_hash" > "$KCONFIG_STAMP"
 fi
 
 # 6. Build.
-log "building bzImage (make LLVM=1 -j$JOBS)"
-if ! "${KMAKE[@]}" CLIPPY=1 bzImage > "$BUILD/kernel-build.log" 2>&1; then
-	grep -E 'error|Error' "$BUILD/kernel-build.log" | head -60 >&2 || true
-	tail -20 "$BUILD/kernel-build.log" >&2
-	die "kernel build failed; see $BUILD/kernel-build.log"
+if [ "$variant" = debug ]; then
+	log "building the debug bzImage (make LLVM=1 -j$JOBS)"
+else
+	log "building bzImage (make LLVM=1 -j$JOBS)"
+fi
+if ! "${KMAKE[@]}" CLIPPY=1 bzImage > "$KBUILD_LOG" 2>&1; then
+	grep -E 'error|Error' "$KBUILD_LOG" | head -60 >&2 || true
+	tail -20 "$KBUILD_LOG" >&2
+	die "kernel build failed; see $KBUILD_LOG"
 fi
 # Diagnostics from arbor's own code (rustc, clippy, objtool, modpost).
-grep -E -A6 '^(warning|error)' "$BUILD/kernel-build.log" | grep -q 'security/arbor' &&
-	grep -E -B2 -A12 '^(warning|error)' "$BUILD/kernel-build.log" >&2 || true
+grep -E -A6 '^(warning|error)' "$KBUILD_LOG" | grep -q 'security/arbor' &&
+	grep -E -B2 -A12 '^(warning|error)' "$KBUILD_LOG" >&2 || true
 log "kernel: $BZIMAGE"

@@ -3,11 +3,15 @@
 # Boot the arbor kernel under QEMU (TCG; KVM is not usable on our machines)
 # with an initramfs; the guest powers off when its job is done.
 #   qemu.sh INITRAMFS CONSOLE_LOG [--disk IMG]... [--tpm SOCKET] [--append ARGS] [--timeout S] [--tee]
+#           [--kernel BZIMAGE] [--mem MB]
 # Disks appear in the guest as /dev/vda, /dev/vdb, ... in the order given.
+# --kernel boots another image than the main kernel (build/obj), e.g. the
+# debug kernel; --mem sets the guest's RAM (KASAN's shadow takes an eighth
+# of it, and lockdep's tables are large, so the debug guest gets more).
 source "$(dirname "$0")/lib.sh"
 
 initrd=${1:?usage}; log=${2:?usage}; shift 2
-disks=(); tpm=; append=; timeout_s=240; tee=
+disks=(); tpm=; append=; timeout_s=240; tee=; kernel=$BZIMAGE; mem=512
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--disk) disks+=("$2"); shift 2 ;;
@@ -15,6 +19,8 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--tee) tee=1; shift ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
 	*) die "qemu.sh: unknown option $1" ;;
 	esac
 done
@@ -22,8 +28,8 @@ done
 # Without ACPI the guest finds a TPM only when told to probe for one.
 [ -n "$tpm" ] && append="$append tpm_tis.force=1"
 
-args=(-accel tcg -cpu max -m 512 -smp 1 -nographic -no-reboot
-	-kernel "$BZIMAGE" -initrd "$initrd"
+args=(-accel tcg -cpu max -m "$mem" -smp 1 -nographic -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 $append")
 for d in "${disks[@]}"; do args+=(-drive "file=$d,format=raw,if=virtio"); done
 if [ -n "$tpm" ]; then

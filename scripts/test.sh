@@ -3,8 +3,10 @@
 # Run every arbor test: host cargo tests, the kernel build (no warnings from
 # arbor), the in-guest suite under QEMU, host-side checks of the list the
 # guest produced (an independent parser, evmctl), and a boot with arbor left
-# out by lsm=. Prints "N passed, N failed"; exits non-zero on any failure,
-# on an Oops/BUG/WARNING/panic in a guest console, or on a guest timeout.
+# out by lsm=; then the debug kernel (lockdep, KASAN, UBSAN) is built and
+# every guest runs again on it. Prints "N passed, N failed"; exits non-zero
+# on any failure, on an Oops/BUG/WARNING/panic or a lockdep, KASAN or UBSAN
+# report in a guest console, or on a guest timeout.
 source "$(dirname "$0")/lib.sh"
 cd "$ARBOR_ROOT"
 
@@ -82,18 +84,46 @@ done
 phase lint
 
 # --- guests ---
+# Console lines that fail a run. Crashes: Oops, BUG, WARNING, panic.
+crash_re='Oops|BUG:|WARNING:|Kernel panic|general protection fault|RIP: |Call Trace:'
+# Reports of the debug kernel's checkers, which print them and carry on:
+# lockdep (most headers also start with WARNING: or BUG:; the validator
+# turning itself off means later bugs go unseen), KASAN, UBSAN (framed by
+# "cut here", as WARN() is), and the "=====" lines that frame KASAN and
+# lockdep reports, matched only after a printk timestamp so that no
+# guest output can match them.
+report_re='KASAN:|UBSAN:|possible circular locking dependency|possible recursive locking|inconsistent lock state'
+report_re+='|suspicious RCU usage|sleeping function called from invalid context|bad unlock balance|held lock freed'
+report_re+='|lock held when returning to user space|turning off the locking correctness validator|cut here'
+report_re+='|^\[ *[0-9]+\.[0-9]+\] =+$'
 scan_console() { # NAME LOG
 	local bad
-	bad=$(grep -E 'Oops|BUG:|WARNING:|Kernel panic|general protection fault|RIP: |Call Trace:' "$2" | head -5 || true)
+	bad=$(grep -E "$crash_re|$report_re" "$2" | head -5 || true)
 	if [ -n "$bad" ]; then notok "$1: no Oops/BUG/WARNING/panic in the console"; echo "$bad"; else ok "$1: no Oops/BUG/WARNING/panic in the console"; fi
 	if grep -q '^arbor-guest: done' "$2"; then ok "$1: guest ran to completion"; else notok "$1: guest ran to completion (see $2)"; fi
 }
-count_guest() { # LOG
+# scan_reports NAME LOG: for a boot that is meant to panic, only the
+# checkers' reports (the panic itself prints a stack trace).
+scan_reports() {
+	local bad
+	bad=$(grep -E "$report_re" "$2" | head -5 || true)
+	if [ -n "$bad" ]; then notok "$1: no lockdep, KASAN or UBSAN report in the console"; echo "$bad"; else ok "$1: no lockdep, KASAN or UBSAN report in the console"; fi
+}
+# count_guest LOG [PREFIX]: the guest's own results, named with PREFIX
+# (which keeps the debug kernel's results apart from the main kernel's). A
+# guest that printed none (it crashed early) must not end the script here.
+count_guest() {
 	local p f
 	p=$(grep -c '^ok - ' "$1" || true)
 	f=$(grep -c '^not ok - ' "$1" || true)
-	grep -E '^(not )?ok - ' "$1" | tr -d '\r'
+	grep -E '^(not )?ok - ' "$1" | tr -d '\r' | sed -E "s/^(not )?ok - /&${2:-}/" || true
 	pass=$((pass + p)); fail=$((fail + f))
+}
+# count_checker LOG [PREFIX]: the same for a host checker's whole output.
+count_checker() {
+	sed -E "s/^(not )?ok - /&${2:-}/" "$1"
+	pass=$((pass + $(grep -c '^ok - ' "$1" || true)))
+	fail=$((fail + $(grep -c '^not ok - ' "$1" || true)))
 }
 
 # replay_checks DIR SRC LABEL: replays DIR's binary list against the PCR
@@ -132,127 +162,194 @@ replay_checks() {
 }
 
 "$ARBOR_ROOT/scripts/build-initramfs.sh" test "$BUILD/test.cpio"
-# A software TPM with fresh state for this run; it exits when QEMU
+# The test guest enables fs-verity on files of the ext4 image, and the
+# page-in phase flips a byte in it between two boots: each kernel's run
+# boots on its own copy of the image as build-initramfs.sh made it. The
+# image and the initramfs (which holds the digests and signatures of the
+# image's files) are copied together now, so that a build-initramfs.sh run
+# meanwhile by another script cannot pair the later run's initramfs with
+# an image it does not describe.
+cp "$BUILD/test.cpio" "$BUILD/test.pristine.cpio"
+cp --sparse=always "$BUILD/verity-ext4.img" "$BUILD/verity-ext4.pristine.img"
+
+# A software TPM with fresh state for each test guest; it exits when QEMU
 # disconnects (--terminate), and is killed below if it has not.
-tpmdir=$BUILD/swtpm
-rm -rf "$tpmdir"; mkdir -p "$tpmdir"
-swtpm socket --tpm2 --tpmstate dir="$tpmdir" --ctrl type=unixio,path="$tpmdir/sock" \
-	--flags startup-clear --terminate --daemon --pid file="$tpmdir/pid" --log file="$tpmdir/log"
-stop_swtpm() { [ -f "$tpmdir/pid" ] && kill "$(cat "$tpmdir/pid")" 2>/dev/null || true; }
+tpmdir=
+stop_swtpm() { [ -n "$tpmdir" ] && [ -f "$tpmdir/pid" ] && kill "$(cat "$tpmdir/pid")" 2>/dev/null || true; }
 trap stop_swtpm EXIT
-out=$BUILD/guest-out
-rm -rf "$out" "$BUILD/guest-out.img"; mkdir -p "$out"
-truncate -s 64M "$BUILD/guest-out.img"
-"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-test.log" --disk "$BUILD/guest-out.img" --disk "$BUILD/verity-ext4.img" --tpm "$tpmdir/sock" --timeout 300 || true
-stop_swtpm
-tr -d '\r' < "$BUILD/guest-test.log" > "$BUILD/guest-test.clean.log"
-count_guest "$BUILD/guest-test.clean.log"
-scan_console "test guest" "$BUILD/guest-test.clean.log"
-phase guest-tests
 
-# --- host checks of what the guest measured ---
-pcr=$(grep '^CONFIG_SECURITY_ARBOR_PCR=' "$KOBJ/.config" | cut -d= -f2)
-if tar -xf "$BUILD/guest-out.img" -C "$out" 2>/dev/null && [ -s "$out/binary_runtime_measurements" ]; then
-	ok "guest handed its measurement list to the host"
-	python3 tools/testing/selftests/arbor/check-list.py "$out" "$pcr" > "$BUILD/check-list.log" || true
-	cat "$BUILD/check-list.log"
-	pass=$((pass + $(grep -c '^ok - ' "$BUILD/check-list.log" || true)))
-	fail=$((fail + $(grep -c '^not ok - ' "$BUILD/check-list.log" || true)))
-	# Against arbor's software PCRs, and against the TPM's PCRs read in the
-	# guest after the list was copied (so the TPM may be ahead, never behind:
-	# the guest reads the TPM after the list).
-	for src in software_pcrs tpm_pcrs; do
-		replay_checks "$out" "$src" ""
+# run_guests LABEL BZIMAGE MEM_MB SLOWDOWN: every guest phase on one kernel:
+# the test guest and the host checks of its list, the page-in boot, the
+# lsm=capability boot and the arbor.enforce=1 boot. LABEL "main" keeps the
+# names the checks, logs and timings have always had; any other LABEL
+# prefixes the check names with "LABEL: ", the phases with "LABEL-", and
+# adds "-LABEL" to the files. The guests get MEM_MB of RAM and SLOWDOWN
+# times the main kernel's time limits.
+run_guests() {
+	local label=$1 kernel=$2 mem=$3 slow=$4
+	local p= sfx= ph= img out pcr blk off byte nout zero_aggregate want src log
+	if [ "$label" != main ]; then p="$label: " sfx=-$label ph=$label-; fi
+	local boot=("$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.pristine.cpio")
+	local kopts=(--kernel "$kernel" --mem "$mem")
+	img=$BUILD/verity-ext4$sfx.run.img
+	cp --sparse=always "$BUILD/verity-ext4.pristine.img" "$img"
+
+	tpmdir=$BUILD/swtpm$sfx
+	rm -rf "$tpmdir"; mkdir -p "$tpmdir"
+	swtpm socket --tpm2 --tpmstate dir="$tpmdir" --ctrl type=unixio,path="$tpmdir/sock" \
+		--flags startup-clear --terminate --daemon --pid file="$tpmdir/pid" --log file="$tpmdir/log"
+	out=$BUILD/guest-out$sfx
+	rm -rf "$out" "$out.img"; mkdir -p "$out"
+	truncate -s 64M "$out.img"
+	"${boot[@]}" "$BUILD/guest-test$sfx.log" "${kopts[@]}" --disk "$out.img" --disk "$img" \
+		--tpm "$tpmdir/sock" --timeout $((300 * slow)) || true
+	stop_swtpm
+	tr -d '\r' < "$BUILD/guest-test$sfx.log" > "$BUILD/guest-test$sfx.clean.log"
+	count_guest "$BUILD/guest-test$sfx.clean.log" "$p"
+	scan_console "${p}test guest" "$BUILD/guest-test$sfx.clean.log"
+	phase "${ph}guest-tests"
+
+	# --- host checks of what the guest measured ---
+	pcr=$(grep '^CONFIG_SECURITY_ARBOR_PCR=' "${kernel%/arch/x86/boot/bzImage}/.config" | cut -d= -f2)
+	if tar -xf "$out.img" -C "$out" 2>/dev/null && [ -s "$out/binary_runtime_measurements" ]; then
+		ok "${p}guest handed its measurement list to the host"
+		python3 tools/testing/selftests/arbor/check-list.py "$out" "$pcr" > "$BUILD/check-list$sfx.log" || true
+		count_checker "$BUILD/check-list$sfx.log" "$p"
+		# Against arbor's software PCRs, and against the TPM's PCRs read
+		# in the guest after the list was copied (so the TPM may be ahead,
+		# never behind: the guest reads the TPM after the list).
+		for src in software_pcrs tpm_pcrs; do
+			replay_checks "$out" "$src" "$p"
+		done
+		# The violations were extended as all-0xFF, not as their zero
+		# digests: replaying them as zeros (evmctl without
+		# --ignore-violations) fails.
+		if [ "$(cat "$out/violations" 2>/dev/null || echo 0)" -gt 0 ]; then
+			log=$BUILD/evmctl-zero-violations$sfx.log
+			evmctl ima_measurement --pcrs "sha256,$out/tpm_pcrs_sha256" \
+				"$out/binary_runtime_measurements" > "$log" 2>&1 || true
+			if grep -q '^Matched per TPM bank calculated digest' "$log"; then
+				notok "${p}evmctl: replaying violations as zero digests does not match the TPM (see $log)"
+			else
+				ok "${p}evmctl: replaying violations as zero digests does not match the TPM"
+			fi
+		else
+			notok "${p}the guest's list holds violations to replay" "violations: $(cat "$out/violations" 2>&1)"
+		fi
+	else
+		notok "${p}guest handed its measurement list to the host"
+	fi
+	phase "${ph}host-checks"
+
+	# --- page-in integrity: alter one data block on the raw image, boot again ---
+	# The first boot enabled fs-verity on /prog-pagein and signed it.
+	# debugfs maps its first data block to a block of the image; one byte
+	# is flipped there, so the file's fs-verity root and signature no
+	# longer match that block while both are unchanged themselves.
+	blk=$(debugfs -R "bmap /prog-pagein 0" "$img" 2>/dev/null | tail -n 1 || true)
+	if [[ "$blk" =~ ^[0-9]+$ ]]; then
+		off=$((blk * 4096 + 100))
+		byte=$(od -An -tu1 -j "$off" -N1 "$img" | tr -d ' ')
+		printf "\\$(printf %o $(((byte + 1) % 256)))" |
+			dd of="$img" bs=1 seek="$off" count=1 conv=notrunc status=none
+		rm -f "$BUILD/pagein-out$sfx.img"
+		truncate -s 8M "$BUILD/pagein-out$sfx.img"
+		"${boot[@]}" "$BUILD/guest-pagein$sfx.log" "${kopts[@]}" \
+			--disk "$BUILD/pagein-out$sfx.img" --disk "$img" \
+			--append "arbor_job=pagein.sh" --timeout $((120 * slow)) || true
+		tr -d '\r' < "$BUILD/guest-pagein$sfx.log" > "$BUILD/guest-pagein$sfx.clean.log"
+		count_guest "$BUILD/guest-pagein$sfx.clean.log" "$p"
+		scan_console "${p}page-in guest" "$BUILD/guest-pagein$sfx.clean.log"
+		# That boot had no TPM: its list replays to arbor's software PCRs.
+		nout=$BUILD/pagein-out$sfx
+		rm -rf "$nout"; mkdir -p "$nout"
+		if tar -xf "$nout.img" -C "$nout" 2>/dev/null && [ -s "$nout/binary_runtime_measurements" ]; then
+			python3 tools/testing/selftests/arbor/check-list.py "$nout" "$pcr" "no TPM" \
+				> "$BUILD/check-list-notpm$sfx.log" || true
+			count_checker "$BUILD/check-list-notpm$sfx.log" "$p"
+			zero_aggregate="ima:sha256:$(printf '0%.0s' $(seq 64))"
+			if [ "$(head -n 1 "$nout/ascii_runtime_measurements" | awk '{print $4, $5}')" = "$zero_aggregate boot_aggregate" ]; then
+				ok "${p}no TPM: boot_aggregate is first and all zero"
+			else
+				notok "${p}no TPM: boot_aggregate is first and all zero" "$(head -n 1 "$nout/ascii_runtime_measurements")"
+			fi
+			replay_checks "$nout" software_pcrs "${p}no TPM: "
+		else
+			notok "${p}no TPM: the page-in guest handed its list to the host"
+		fi
+	else
+		notok "${p}page-in: debugfs maps /prog-pagein's first block ($blk)"
+	fi
+	phase "${ph}page-in"
+
+	# --- arbor left out by lsm= ---
+	"${boot[@]}" "$BUILD/guest-lsm-off$sfx.log" "${kopts[@]}" \
+		--append "lsm=capability arbor_job=lsm-off.sh" --timeout $((120 * slow)) || true
+	tr -d '\r' < "$BUILD/guest-lsm-off$sfx.log" > "$BUILD/guest-lsm-off$sfx.clean.log"
+	count_guest "$BUILD/guest-lsm-off$sfx.clean.log" "$p"
+	scan_console "${p}lsm-off guest" "$BUILD/guest-lsm-off$sfx.clean.log"
+	phase "${ph}lsm-off"
+
+	# --- arbor.enforce=1 at boot: the unsigned /init must not run ---
+	# (cpio archives carry no xattrs, so nothing in the initramfs is
+	# signed. The kernel then finds no init and panics; panic=-1 reboots,
+	# and QEMU exits. The panic is expected here, so the console is
+	# scanned only for the checkers' reports, which the panic does not
+	# print.)
+	log=$BUILD/guest-enforce-boot$sfx
+	"${boot[@]}" "$log.log" "${kopts[@]}" --append "arbor.enforce=1" --timeout $((120 * slow)) || true
+	tr -d '\r' < "$log.log" > "$log.clean.log"
+	for want in "arbor: initialized: enforcing mode" "arbor: exec: /init: untrusted (unsigned): denied" \
+		"Failed to execute /init (error -13)"; do
+		if grep -qF "$want" "$log.clean.log"; then
+			ok "${p}arbor.enforce=1 at boot: console shows '$want'"
+		else
+			notok "${p}arbor.enforce=1 at boot: console shows '$want' (see $log.log)"
+		fi
 	done
-	# The violations were extended as all-0xFF, not as their zero digests:
-	# replaying them as zeros (evmctl without --ignore-violations) fails.
-	if [ "$(cat "$out/violations" 2>/dev/null || echo 0)" -gt 0 ]; then
-		log=$BUILD/evmctl-zero-violations.log
-		evmctl ima_measurement --pcrs "sha256,$out/tpm_pcrs_sha256" \
-			"$out/binary_runtime_measurements" > "$log" 2>&1 || true
-		if grep -q '^Matched per TPM bank calculated digest' "$log"; then
-			notok "evmctl: replaying violations as zero digests does not match the TPM (see $log)"
-		else
-			ok "evmctl: replaying violations as zero digests does not match the TPM"
-		fi
+	if grep -q '^arbor-guest: start' "$log.clean.log"; then
+		notok "${p}arbor.enforce=1 at boot: the unsigned /init did not run"
 	else
-		notok "the guest's list holds violations to replay" "violations: $(cat "$out/violations" 2>&1)"
+		ok "${p}arbor.enforce=1 at boot: the unsigned /init did not run"
 	fi
-else
-	notok "guest handed its measurement list to the host"
-fi
-phase host-checks
+	scan_reports "${p}arbor.enforce=1 at boot" "$log.clean.log"
+	phase "${ph}enforce-boot"
+}
 
-# --- page-in integrity: alter one data block on the raw image, boot again ---
-# The first boot enabled fs-verity on /prog-pagein and signed it. debugfs
-# maps its first data block to a block of the image; one byte is flipped
-# there, so the file's fs-verity root and signature no longer match that
-# block while both are unchanged themselves.
-blk=$(debugfs -R "bmap /prog-pagein 0" "$BUILD/verity-ext4.img" 2>/dev/null | tail -n 1)
-if [[ "$blk" =~ ^[0-9]+$ ]]; then
-	off=$((blk * 4096 + 100))
-	byte=$(od -An -tu1 -j "$off" -N1 "$BUILD/verity-ext4.img" | tr -d ' ')
-	printf "\\$(printf %o $(((byte + 1) % 256)))" |
-		dd of="$BUILD/verity-ext4.img" bs=1 seek="$off" count=1 conv=notrunc status=none
-	rm -f "$BUILD/pagein-out.img"
-	truncate -s 8M "$BUILD/pagein-out.img"
-	"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-pagein.log" \
-		--disk "$BUILD/pagein-out.img" --disk "$BUILD/verity-ext4.img" \
-		--append "arbor_job=pagein.sh" --timeout 120 || true
-	tr -d '\r' < "$BUILD/guest-pagein.log" > "$BUILD/guest-pagein.clean.log"
-	count_guest "$BUILD/guest-pagein.clean.log"
-	scan_console "page-in guest" "$BUILD/guest-pagein.clean.log"
-	# That boot had no TPM: its list replays to arbor's software PCRs.
-	nout=$BUILD/pagein-out
-	rm -rf "$nout"; mkdir -p "$nout"
-	if tar -xf "$BUILD/pagein-out.img" -C "$nout" 2>/dev/null && [ -s "$nout/binary_runtime_measurements" ]; then
-		python3 tools/testing/selftests/arbor/check-list.py "$nout" "$pcr" "no TPM" > "$BUILD/check-list-notpm.log" || true
-		cat "$BUILD/check-list-notpm.log"
-		pass=$((pass + $(grep -c '^ok - ' "$BUILD/check-list-notpm.log" || true)))
-		fail=$((fail + $(grep -c '^not ok - ' "$BUILD/check-list-notpm.log" || true)))
-		zero_aggregate="ima:sha256:$(printf '0%.0s' $(seq 64))"
-		if [ "$(head -n 1 "$nout/ascii_runtime_measurements" | awk '{print $4, $5}')" = "$zero_aggregate boot_aggregate" ]; then
-			ok "no TPM: boot_aggregate is first and all zero"
-		else
-			notok "no TPM: boot_aggregate is first and all zero" "$(head -n 1 "$nout/ascii_runtime_measurements")"
-		fi
-		replay_checks "$nout" software_pcrs "no TPM: "
+run_guests main "$BZIMAGE" 512 1
+
+# --- the debug kernel: lockdep, KASAN, UBSAN (scripts/debug.config) ---
+# Built after the main kernel's guests, so that a failure of the main
+# kernel is reported without waiting for this build. It runs every guest
+# phase again; a report of any of its checkers fails the run.
+debug_image=$(kernel_variant debug && echo "$BZIMAGE")
+debug_log=$(kernel_variant debug && echo "$KBUILD_LOG")
+if "$ARBOR_ROOT/scripts/build-kernel.sh" debug; then
+	ok "debug kernel builds"
+	if grep -E -A6 '^(warning|error)' "$debug_log" | grep -q 'security/arbor' ||
+		grep -E 'warning|error' "$debug_log" | grep -qi 'arbor'; then
+		notok "debug: no rustc, clippy, objtool or modpost warnings from arbor"
 	else
-		notok "no TPM: the page-in guest handed its list to the host"
+		ok "debug: no rustc, clippy, objtool or modpost warnings from arbor"
 	fi
+	phase debug-kernel
+	# KASAN's shadow is an eighth of the RAM and lockdep's tables are
+	# large; KASAN, lockdep and UBSAN checks make the guests several times
+	# slower under TCG.
+	run_guests debug "$debug_image" 2048 3
 else
-	notok "page-in: debugfs maps /prog-pagein's first block ($blk)"
+	notok "debug kernel builds"
+	phase debug-kernel
 fi
-phase page-in
 
-# --- arbor left out by lsm= ---
-"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-lsm-off.log" \
-	--append "lsm=capability arbor_job=lsm-off.sh" --timeout 120 || true
-tr -d '\r' < "$BUILD/guest-lsm-off.log" > "$BUILD/guest-lsm-off.clean.log"
-count_guest "$BUILD/guest-lsm-off.clean.log"
-scan_console "lsm-off guest" "$BUILD/guest-lsm-off.clean.log"
-phase lsm-off
-
-# --- arbor.enforce=1 at boot: the unsigned /init must not run ---
-# (cpio archives carry no xattrs, so nothing in the initramfs is signed.
-# The kernel then finds no init and panics; panic=-1 reboots, and QEMU
-# exits. The panic is expected here, so the console is not scanned.)
-"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test.cpio" "$BUILD/guest-enforce-boot.log" \
-	--append "arbor.enforce=1" --timeout 120 || true
-tr -d '\r' < "$BUILD/guest-enforce-boot.log" > "$BUILD/guest-enforce-boot.clean.log"
-for want in "arbor: initialized: enforcing mode" "arbor: exec: /init: untrusted (unsigned): denied" \
-	"Failed to execute /init (error -13)"; do
-	if grep -qF "$want" "$BUILD/guest-enforce-boot.clean.log"; then
-		ok "arbor.enforce=1 at boot: console shows '$want'"
-	else
-		notok "arbor.enforce=1 at boot: console shows '$want' (see $BUILD/guest-enforce-boot.log)"
-	fi
-done
-if grep -q '^arbor-guest: start' "$BUILD/guest-enforce-boot.clean.log"; then
-	notok "arbor.enforce=1 at boot: the unsigned /init did not run"
-else
-	ok "arbor.enforce=1 at boot: the unsigned /init did not run"
+# --- configurations no test kernel has (compile and Kconfig checks) ---
+"$ARBOR_ROOT/scripts/check-configs.sh" > "$BUILD/check-configs.log" 2>&1 || true
+grep -E '^(not )?ok - ' "$BUILD/check-configs.log" || true
+pass=$((pass + $(grep -c '^ok - ' "$BUILD/check-configs.log" || true)))
+fail=$((fail + $(grep -c '^not ok - ' "$BUILD/check-configs.log" || true)))
+if ! grep -q '^\(not \)\?ok - ' "$BUILD/check-configs.log"; then
+	notok "check-configs.sh ran (see $BUILD/check-configs.log)"
 fi
-phase enforce-boot
+phase configs
 
 summary
