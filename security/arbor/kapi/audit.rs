@@ -13,8 +13,12 @@ pub(crate) fn log(record_type: u32, text: &[u8]) {
     let Ok(kind) = core::ffi::c_int::try_from(record_type) else {
         return;
     };
-    // SAFETY: process context (every caller is a hook or a file write);
-    // the context is the current task's.
+    // SAFETY: `audit_context()` is the current task's, valid while it
+    // runs; `audit_log_start` has no other precondition. (With GFP_KERNEL
+    // it may sleep: like every function here that may sleep, this one is
+    // for contexts that can, which all of arbor's callers are: hooks in
+    // process context and securityfs writes; no caller holds a spinlock or
+    // an RCU read lock, see `hooks` and `rcu`.)
     let ab =
         unsafe { bindings::audit_log_start(bindings::audit_context(), bindings::GFP_KERNEL, kind) };
     if ab.is_null() {

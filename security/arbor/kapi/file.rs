@@ -264,9 +264,11 @@ impl Inode {
             0x5346414f, // AFS_SUPER_MAGIC
             0x73757245, // CODA_SUPER_MAGIC
         ];
-        // SAFETY: a valid inode has a valid superblock, whose flags are set
-        // while it is set up, before any of its files can be opened.
-        let iflags = unsafe { (*(*self.as_ptr()).i_sb).s_iflags };
+        // SAFETY: a valid inode has a valid superblock. Filesystems set the
+        // flag that matters here while mounting; other flags may change
+        // later, so the word is read volatile (as READ_ONCE would).
+        let iflags =
+            unsafe { core::ptr::addr_of!((*(*self.as_ptr()).i_sb).s_iflags).read_volatile() };
         iflags & bindings::SB_I_IMA_UNVERIFIABLE_SIGNATURE as usize != 0
             || REMOTE.contains(&self.fs_magic())
     }
@@ -274,9 +276,19 @@ impl Inode {
     /// The UUID of the inode's filesystem (`s_uuid`), all zero when it has
     /// none.
     pub(crate) fn fs_uuid(&self) -> [u8; 16] {
-        // SAFETY: a valid inode has a valid superblock; filesystems set
-        // `s_uuid` while mounting, before any of their files can be opened.
-        unsafe { (*(*self.as_ptr()).i_sb).s_uuid.b }
+        // SAFETY: a valid inode has a valid superblock; only the address of
+        // its UUID is taken.
+        let uuid = unsafe { core::ptr::addr_of!((*(*self.as_ptr()).i_sb).s_uuid.b) };
+        let mut out = [0u8; 16];
+        for (i, dst) in out.iter_mut().enumerate() {
+            // SAFETY: `i` is below 16, inside the array. Filesystems set the
+            // UUID while mounting, but ext4 can change it on a mounted
+            // filesystem (FS_IOC_SETFSUUID): each byte is read on its own,
+            // volatile, so a concurrent change gives the old or the new
+            // value of each byte, never undefined behaviour.
+            *dst = unsafe { uuid.cast::<u8>().add(i).read_volatile() };
+        }
+        out
     }
 
     /// The owner's uid, in the initial user namespace.
@@ -430,9 +442,12 @@ impl Binprm {
     }
 }
 
-/// Yields the CPU if a reschedule is due, for long loops in process context.
+/// Yields the CPU if a reschedule is due, for long loops. May sleep: for
+/// contexts that can (the hooks that hash files; see `crate::hooks`).
 pub(crate) fn cond_resched() {
-    // SAFETY: called from process context only (the hooks that hash files).
+    // SAFETY: `cond_resched` has no precondition; whether sleeping is
+    // allowed here is the caller's context rule, as for any sleeping
+    // function, and no arbor caller holds a spinlock or an RCU read lock.
     unsafe { bindings::cond_resched() };
 }
 

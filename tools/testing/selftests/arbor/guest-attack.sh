@@ -122,6 +122,10 @@ sign_copy code-good w15
 cp $X/code-bad $W/w15-bad
 attack "an unsigned file renamed over a trusted one" \
 	"call ret 42; rename ok; call errno 13" call:$W/w15 rename:$W/w15-bad:$W/w15 call:$W/w15
+sign_copy code-good w15-signed
+cp $X/code-bad $W/w15-other
+attack "a signed file renamed over another runs the signed content" \
+	"call errno 13; rename ok; call ret 42" call:$W/w15-other rename:$W/w15-signed:$W/w15-other call:$W/w15-other
 
 # --- signatures changed while the file is mapped ---
 sign_copy code-good w16
