@@ -9,13 +9,14 @@
 mod appraise;
 mod audit;
 mod digest;
-mod fs;
 mod hooks;
+mod init;
 mod kapi;
-mod log;
+mod list;
 mod measure;
 mod mode;
 mod policy;
+mod securityfs;
 mod state;
 
 pub mod format;
@@ -39,7 +40,7 @@ struct Arbor {
     /// The TPM, if the machine has one.
     tpm: Option<kapi::tpm::Tpm>,
     #[pin]
-    list: log::MeasurementList,
+    list: list::MeasurementList,
     /// Serialises policy writes.
     #[pin]
     policy_lock: kernel::sync::Mutex<()>,
@@ -52,7 +53,7 @@ impl Arbor {
             sha512: Shash::new(c_str!("sha512"))?,
             sha1: Shash::new(c_str!("sha1"))?,
             tpm: kapi::tpm::Tpm::default_chip()?,
-            list <- log::MeasurementList::new(),
+            list <- list::MeasurementList::new(),
             policy_lock <- kernel::new_mutex!((), "arbor_policy_write"),
         }? Error)
     }
@@ -68,8 +69,8 @@ impl Arbor {
     }
 
     /// The transforms the measurement list uses.
-    fn hashes(&self) -> log::Hashes<'_> {
-        log::Hashes {
+    fn hashes(&self) -> list::Hashes<'_> {
+        list::Hashes {
             sha1: &self.sha1,
             sha256: &self.sha256,
         }

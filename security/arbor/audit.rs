@@ -61,14 +61,6 @@ impl Sink for Text {
     }
 }
 
-fn mode_name(enforcing: bool) -> &'static str {
-    if enforcing {
-        "enforcing"
-    } else {
-        "permissive"
-    }
-}
-
 /// Emits the audit record for `op`. Out of memory loses the record, which
 /// is logged.
 pub(crate) fn emit(op: AuditOp<'_>) {
@@ -76,6 +68,8 @@ pub(crate) fn emit(op: AuditOp<'_>) {
     let t = Task {
         pid: task::pid(),
         uid: task::uid(),
+        auid: task::login_uid(),
+        ses: task::session_id(),
         comm: task::comm(&mut comm),
     };
     let r = match op {
@@ -86,7 +80,7 @@ pub(crate) fn emit(op: AuditOp<'_>) {
             enforcing,
         } => Record {
             func: Some(func),
-            mode: Some(mode_name(enforcing)),
+            mode: Some(mode::name(enforcing)),
             path: Some(path),
             ..Record::new(Op::Appraise, cause, t, !enforcing)
         },
@@ -102,21 +96,21 @@ pub(crate) fn emit(op: AuditOp<'_>) {
             ..Record::new(Op::Audit, "matched", t, true)
         },
         AuditOp::PolicyLoaded { rules, signed } => Record {
-            mode: Some(mode_name(mode::enforcing())),
+            mode: Some(mode::name(mode::enforcing())),
             rules: Some(rules),
             signed: Some(signed),
             ..Record::new(Op::PolicyLoad, "replaced", t, true)
         },
         AuditOp::ModeChanged { enforcing } => Record {
-            mode: Some(mode_name(enforcing)),
-            ..Record::new(Op::Mode, mode_name(enforcing), t, true)
+            mode: Some(mode::name(enforcing)),
+            ..Record::new(Op::Mode, mode::name(enforcing), t, true)
         },
         AuditOp::ModeRefused => Record {
-            mode: Some(mode_name(true)),
+            mode: Some(mode::name(true)),
             ..Record::new(Op::Mode, "locked", t, false)
         },
         AuditOp::Locked => Record {
-            mode: Some(mode_name(true)),
+            mode: Some(mode::name(true)),
             ..Record::new(Op::Mode, "lockdown", t, true)
         },
         AuditOp::PolicyRejected {

@@ -27,71 +27,9 @@ use crate::format::policy::{Func, MAY_EXEC};
 use crate::kapi::file::{Binprm, Dentry, File, Inode};
 use crate::kapi::lsm::{file_state, inode_state};
 use crate::measure::{self, Change};
-use crate::{fs, kapi, mode, policy, Arbor, ARBOR};
+use crate::{kapi, mode, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KBox};
-use kernel::init::InPlaceInit;
 use kernel::prelude::*;
-
-/// Called once the LSM framework has installed arbor's hooks, with the
-/// kernel command line.
-pub(crate) fn registered(cmdline: &[u8]) {
-    match mode::boot_param(cmdline, b"arbor.lockdown=").map(mode::parse) {
-        Some(Some(true)) => {
-            mode::lock();
-        }
-        Some(Some(false)) | None => {}
-        Some(None) => pr_err!("arbor.lockdown= takes 0 or 1; ignored\n"),
-    }
-    if let Some(value) = mode::boot_param(cmdline, b"arbor.enforce=") {
-        match mode::parse(value).map(mode::set_enforcing) {
-            Some(Ok(())) => {}
-            Some(Err(_)) => pr_err!("arbor.enforce=0 ignored: arbor is locked in enforcing mode\n"),
-            None => pr_err!("arbor.enforce= takes 0 or 1; keeping the default\n"),
-        }
-    }
-    pr_info!(
-        "initialized: {} mode{}, measurements name PCR {}\n",
-        if mode::enforcing() {
-            "enforcing"
-        } else {
-            "permissive"
-        },
-        if mode::locked() { " (locked)" } else { "" },
-        measure::PCR
-    );
-}
-
-/// Sets up the crypto transforms, the list and the securityfs files.
-pub(crate) fn late_init() -> Result {
-    policy::init().inspect_err(|e| {
-        pr_err!(
-            "cannot set up the default policy (error {})\n",
-            e.to_errno()
-        )
-    })?;
-    let arbor = KBox::pin_init(Arbor::new(), GFP_KERNEL).inspect_err(|e| {
-        pr_err!(
-            "cannot set up the measurement list (error {})\n",
-            e.to_errno()
-        );
-    })?;
-    // The first entry, before any hook can see the list.
-    measure::boot_aggregate(&arbor).inspect_err(|e| {
-        pr_err!("cannot record boot_aggregate (error {})\n", e.to_errno());
-    })?;
-    pr_info!(
-        "measurement list ready; {}\n",
-        if arbor.tpm.is_some() {
-            "extending a TPM"
-        } else {
-            "no TPM: software PCR values only"
-        }
-    );
-    ARBOR.set(arbor)?;
-    fs::create()
-        .inspect_err(|e| pr_err!("cannot create securityfs files (error {})\n", e.to_errno()))
-}
 
 static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 

@@ -12,7 +12,7 @@ use crate::format::xattr;
 use crate::kapi::file::{log_ratelimit, Dentry, File, Inode};
 use crate::kapi::lsm::inode_state;
 use crate::kapi::task;
-use crate::log::Entry;
+use crate::list::Entry;
 use crate::state::InodeState;
 use crate::{mode, policy, Arbor};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};

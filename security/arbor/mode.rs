@@ -45,6 +45,15 @@ pub(crate) fn lock() -> bool {
     !LOCKED.swap(true, Ordering::Relaxed)
 }
 
+/// The mode's name, as log lines and audit records write it.
+pub(crate) fn name(enforcing: bool) -> &'static str {
+    if enforcing {
+        "enforcing"
+    } else {
+        "permissive"
+    }
+}
+
 /// Parses a mode as written to the `enforce` file or given as
 /// `arbor.enforce=`: `0` or `1`, optionally followed by one newline.
 pub(crate) fn parse(input: &[u8]) -> Option<bool> {

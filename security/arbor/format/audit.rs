@@ -5,8 +5,9 @@
 //! [`Record`]'s fields, optional fields left out when absent:
 //!
 //! ```text
-//! op=OP cause=CAUSE [func=FUNC] [mode=MODE] pid=N uid=N comm=TEXT
-//!     [path=TEXT] [digest=ALG:HEX] [rules=N] [signed=0|1] [reason=TEXT] res=0|1
+//! op=OP cause=CAUSE [func=FUNC] [mode=MODE] pid=N uid=N auid=N ses=N
+//!     comm=TEXT [path=TEXT] [digest=ALG:HEX] [rules=N] [signed=0|1]
+//!     [reason=TEXT] res=0|1
 //! ```
 //!
 //! `TEXT` values come from users (file names, task names, parser messages)
@@ -68,6 +69,11 @@ pub struct Task<'a> {
     pub pid: i32,
     /// Real uid.
     pub uid: u32,
+    /// Login uid (`audit_get_loginuid()`): who logged in, whatever the
+    /// task became since; 4294967295 when unset.
+    pub auid: u32,
+    /// Audit session id (`audit_get_sessionid()`); 4294967295 when unset.
+    pub ses: u32,
     /// Command name.
     pub comm: &'a [u8],
 }
@@ -83,7 +89,7 @@ pub struct Record<'a> {
     pub func: Option<&'a str>,
     /// `mode=`: `enforcing` or `permissive`.
     pub mode: Option<&'a str>,
-    /// `pid=`, `uid=`, `comm=`.
+    /// `pid=`, `uid=`, `auid=`, `ses=`, `comm=`.
     pub task: Task<'a>,
     /// `path=`: the file.
     pub path: Option<&'a [u8]>,
@@ -167,6 +173,10 @@ pub fn render<S: Sink>(r: &Record<'_>, sink: &mut S) -> Result<(), S::Error> {
     put_decimal(sink, i64::from(r.task.pid))?;
     key(sink, "uid")?;
     put_decimal(sink, i64::from(r.task.uid))?;
+    key(sink, "auid")?;
+    put_decimal(sink, i64::from(r.task.auid))?;
+    key(sink, "ses")?;
+    put_decimal(sink, i64::from(r.task.ses))?;
     key(sink, "comm")?;
     put_untrusted(sink, r.task.comm)?;
     if let Some(p) = r.path {

@@ -122,13 +122,6 @@ pub(crate) fn verify_pkcs7_attached(pkcs7: &[u8]) -> Result<&[u8], VerifyError> 
     pkcs7.get(start..end).ok_or_else(malformed)
 }
 
-/// Whether the current task has `CAP_MAC_ADMIN` (and the audit trail of
-/// using it).
-pub(crate) fn capable_mac_admin() -> bool {
-    // SAFETY: `capable` only reads the current task's credentials.
-    unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as i32) }
-}
-
 /// Verifies a raw signature `sig` over `digest` (a hash made with
 /// `hash_algo`, e.g. `sha256`) with the key found in the system trusted
 /// keyrings under `description` (`id:` and a key id, as IMA looks keys up).

@@ -132,7 +132,7 @@ unsafe extern "C" fn arbor_init() -> c_int {
         bindings::security_add_hooks(HOOKS.get().cast(), NR_HOOKS as c_int, LSM_ID.get());
     }
     ACTIVE.store(true, Ordering::Release);
-    crate::hooks::registered(command_line());
+    crate::init::registered(command_line());
     0
 }
 
@@ -161,7 +161,7 @@ extern "C" fn arbor_late_init() -> c_int {
         // Left out by CONFIG_LSM or lsm=: no files, no state.
         return 0;
     }
-    match crate::hooks::late_init() {
+    match crate::init::late_init() {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

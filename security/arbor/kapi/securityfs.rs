@@ -148,7 +148,7 @@ impl<S: SeqSource> Adapter<S> {
 /// `CAP_MAC_ADMIN` (else `EPERM`), and the value must come whole, in one
 /// write at offset 0 (else `EINVAL`). Returns the `write()` error.
 fn admit_write(pos: &bindings::loff_t) -> Result<(), isize> {
-    if !super::keys::capable_mac_admin() {
+    if !super::task::capable_mac_admin() {
         return Err(EPERM.to_errno() as isize);
     }
     if *pos != 0 {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Facts about the current task, for policy requests and audit records.
+//! Facts about the current task, for policy requests, audit records and
+//! permission checks.
 
 use kernel::bindings;
 
@@ -13,6 +14,22 @@ pub(crate) fn uid() -> u32 {
 pub(crate) fn euid() -> u32 {
     // SAFETY: reads the current task's credentials, always valid.
     unsafe { bindings::current_euid() }.val
+}
+
+/// The current task's login uid (audit's `auid`), in the initial user
+/// namespace: 4294967295 when unset (or without `CONFIG_AUDITSYSCALL`).
+pub(crate) fn login_uid() -> u32 {
+    // SAFETY: the current task is valid; `audit_get_loginuid` reads its
+    // login uid, which is set once per session and read as one word.
+    unsafe { bindings::audit_get_loginuid(bindings::get_current()) }.val
+}
+
+/// The current task's audit session id: 4294967295 when unset (or
+/// without `CONFIG_AUDITSYSCALL`).
+pub(crate) fn session_id() -> u32 {
+    // SAFETY: the current task is valid; `audit_get_sessionid` reads one
+    // word of it.
+    unsafe { bindings::audit_get_sessionid(bindings::get_current()) }
 }
 
 /// The current process id (thread group id), as `getpid()` returns it in
@@ -37,4 +54,11 @@ pub(crate) fn comm(buf: &mut [u8; 16]) -> &[u8] {
     }
     let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     buf.get(..end).unwrap_or_default()
+}
+
+/// Whether the current task has `CAP_MAC_ADMIN` (and the audit trail of
+/// using it).
+pub(crate) fn capable_mac_admin() -> bool {
+    // SAFETY: `capable` only reads the current task's credentials.
+    unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as i32) }
 }

@@ -21,6 +21,8 @@ fn untrusted(bytes: &[u8]) -> String {
 const TASK: Task<'static> = Task {
     pid: 42,
     uid: 0,
+    auid: 1000,
+    ses: 3,
     comm: b"sh",
 };
 
@@ -29,7 +31,7 @@ fn mandatory_fields_only() {
     let r = Record::new(Op::Violation, "ToMToU", TASK, true);
     assert_eq!(
         render(&r),
-        "op=violation cause=ToMToU pid=42 uid=0 comm=\"sh\" res=1"
+        "op=violation cause=ToMToU pid=42 uid=0 auid=1000 ses=3 comm=\"sh\" res=1"
     );
 }
 
@@ -49,6 +51,8 @@ fn every_field_in_the_documented_order() {
             Task {
                 pid: -1,
                 uid: 4294967295,
+                auid: 4294967295,
+                ses: 4294967295,
                 comm: b"a b",
             },
             false,
@@ -57,7 +61,7 @@ fn every_field_in_the_documented_order() {
     assert_eq!(
         render(&r),
         "op=appraise cause=unsigned func=BPRM_CHECK mode=enforcing pid=-1 uid=4294967295 \
-         comm=612062 path=\"/usr/bin/x\" digest=sha256:ab01 rules=7 signed=0 reason=\"why\" res=0"
+         auid=4294967295 ses=4294967295 comm=612062 path=\"/usr/bin/x\" digest=sha256:ab01 rules=7 signed=0 reason=\"why\" res=0"
     );
 }
 

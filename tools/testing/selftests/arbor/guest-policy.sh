@@ -236,11 +236,15 @@ expect_eq "a policy without the option lets unsigned policies in again" \
 expect_eq "the default policy is back" "$(cat $A/policy)" "$default"
 
 # --- mode switches are audited ---
-arbor-guest audit-run /tmp/audit7.log sh -c "echo 1 > $A/enforce; echo 0 > $A/enforce"
-expect_eq "switching to enforcing is audited" \
-	"$(grep -c 'type=1802 audit([0-9.:]*): op=mode cause=enforcing mode=enforcing pid=[0-9]* uid=0 comm="sh" res=1' /tmp/audit7.log)" 1
-expect_eq "switching to permissive is audited" \
-	"$(grep -c 'type=1802 audit([0-9.:]*): op=mode cause=permissive mode=permissive pid=[0-9]* uid=0 comm="sh" res=1' /tmp/audit7.log)" 1
+# As a logged-in user would: the shell's login uid is set first, so the
+# records carry it (auid) and the session it starts (ses).
+arbor-guest audit-run /tmp/audit7.log sh -c "echo 1234 > /proc/self/loginuid; echo 1 > $A/enforce; echo 0 > $A/enforce"
+expect_eq "switching to enforcing is audited, with the login uid and session" \
+	"$(grep -c 'type=1802 audit([0-9.:]*): op=mode cause=enforcing mode=enforcing pid=[0-9]* uid=0 auid=1234 ses=[0-9]* comm="sh" res=1' /tmp/audit7.log)" 1
+expect_eq "switching to permissive is audited, with the login uid and session" \
+	"$(grep -c 'type=1802 audit([0-9.:]*): op=mode cause=permissive mode=permissive pid=[0-9]* uid=0 auid=1234 ses=[0-9]* comm="sh" res=1' /tmp/audit7.log)" 1
+expect_eq "the session is a real one, not the unset value" \
+	"$(grep -c 'op=mode .* ses=4294967295 ' /tmp/audit7.log)" 0
 
 # --- a refusal is audited ---
 cp /bin/arbor-guest $D/unsigned-prog
@@ -249,5 +253,5 @@ arbor-guest audit-run /tmp/audit6.log arbor-guest exec $D/unsigned-prog hello > 
 echo 0 > $A/enforce
 expect_eq "enforcing: an unsigned program is refused" "$(cat /tmp/out6)" "exec-errno 13"
 expect_eq "enforcing: the refusal is audited" \
-	"$(grep -c "type=1800 audit([0-9.:]*): op=appraise cause=unsigned func=BPRM_CHECK mode=enforcing pid=[0-9]* uid=0 comm=\"arbor-guest\" path=\"$D/unsigned-prog\" res=0" /tmp/audit6.log)" 1
+	"$(grep -c "type=1800 audit([0-9.:]*): op=appraise cause=unsigned func=BPRM_CHECK mode=enforcing pid=[0-9]* uid=0 auid=4294967295 ses=4294967295 comm=\"arbor-guest\" path=\"$D/unsigned-prog\" res=0" /tmp/audit6.log)" 1
 umount /mnt

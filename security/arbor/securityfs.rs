@@ -139,7 +139,7 @@ impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
             m.put(b"PCR-")?;
             m.put(&[b'0' + (i / 10) as u8, b'0' + (i % 10) as u8])?;
             m.put(b": ")?;
-            let zero = [0u8; crate::log::SHA256_SIZE];
+            let zero = [0u8; crate::list::SHA256_SIZE];
             let value: &[u8] = match (&pcrs, SHA256) {
                 (Some(p), false) if i == PCR => &p.sha1,
                 (Some(p), true) if i == PCR => &p.sha256,
@@ -177,10 +177,7 @@ impl Control for Enforce {
                 crate::audit::emit(crate::audit::AuditOp::ModeRefused);
                 return Err(e);
             }
-            pr_info!(
-                "switched to {} mode\n",
-                if on { "enforcing" } else { "permissive" }
-            );
+            pr_info!("switched to {} mode\n", mode::name(on));
             crate::audit::emit(crate::audit::AuditOp::ModeChanged { enforcing: on });
         }
         Ok(())
