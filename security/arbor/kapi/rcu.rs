@@ -3,6 +3,7 @@
 //! never hold an RCU read-side critical section outside this module;
 //! writers wait for a grace period before they drop what they replaced.
 
+use core::marker::PhantomData;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
@@ -36,15 +37,17 @@ unsafe impl<T: Send + Sync> Sync for Rcu<T> {}
 ///
 /// # Invariants
 ///
-/// While the guard exists, the thread is inside `rcu_read_lock()`.
-struct ReadGuard;
+/// While the guard exists, the thread is inside `rcu_read_lock()`. The
+/// guard is neither `Send` nor `Sync`, so it is dropped on the thread that
+/// made it.
+struct ReadGuard(PhantomData<*mut ()>);
 
 impl ReadGuard {
     fn new() -> Self {
         // SAFETY: always allowed; the matching unlock is in `drop`.
         unsafe { bindings::rcu_read_lock() };
         // INVARIANT: the lock was just taken.
-        Self
+        Self(PhantomData)
     }
 }
 
