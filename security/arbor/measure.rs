@@ -182,17 +182,22 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     untrusted(func, path, reason)
 }
 
+/// What a log line says was done, in `enforcing` mode or not.
+fn action(enforcing: bool) -> &'static str {
+    if enforcing {
+        "denied"
+    } else {
+        "allowed (permissive)"
+    }
+}
+
 /// Reports a file that may not be used at hook `func` for `reason` (`None`:
 /// as evaluated before): a rate-limited log line and an audit record.
 /// Returns `EACCES` in enforcing mode (the mode is read once more, for the
 /// decision), success in permissive mode.
 fn untrusted(func: Func, path: &[u8], reason: Option<Reason>) -> Result {
     let enforcing = mode::enforcing();
-    let action = if enforcing {
-        "denied"
-    } else {
-        "allowed (permissive)"
-    };
+    let action = action(enforcing);
     let hook = hook_name(func);
     if log_ratelimit() {
         match reason {
@@ -271,11 +276,7 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>, cause: &'static s
             "{}: {}: changing a trusted file: {}\n",
             cause,
             BStr(path),
-            if enforcing {
-                "denied"
-            } else {
-                "allowed (permissive)"
-            }
+            action(enforcing)
         );
     }
     audit::emit(AuditOp::Untrusted {

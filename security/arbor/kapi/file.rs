@@ -112,13 +112,7 @@ impl File {
         // SAFETY: `f_path` is valid while the file is; `buf` is writable for `len`.
         let p = unsafe { bindings::d_path(&(*self.as_ptr()).f_path, base.cast(), len as i32) };
         if kernel::error::from_err_ptr(p).is_ok() {
-            let start = (p as usize).wrapping_sub(base as usize);
-            if let Some(tail) = buf.get(start..) {
-                let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
-                // Re-borrow through `buf` so the lifetime is `'b`.
-                return buf.get(start..start + end).unwrap_or_default();
-            }
-            return &[];
+            return rendered(buf, p);
         }
         // The name alone: a concurrent rename may replace (and free) a
         // long name, so it is read from a snapshot that holds a reference
@@ -388,13 +382,20 @@ impl Dentry {
         if kernel::error::from_err_ptr(p).is_err() {
             return &[];
         }
-        let start = (p as usize).wrapping_sub(base as usize);
-        let Some(tail) = buf.get(start..) else {
-            return &[];
-        };
-        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
-        buf.get(start..start + end).unwrap_or_default()
+        rendered(buf, p)
     }
+}
+
+/// The NUL-terminated string that `d_path` or `dentry_path_raw` rendered
+/// at `p`, inside `buf` (they write at the buffer's end and return where
+/// the string starts); empty if `p` is not inside `buf`.
+fn rendered(buf: &[u8], p: *const u8) -> &[u8] {
+    let start = (p as usize).wrapping_sub(buf.as_ptr() as usize);
+    let Some(tail) = buf.get(start..) else {
+        return &[];
+    };
+    let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+    tail.get(..end).unwrap_or_default()
 }
 
 /// Write access to an inode denied by [`Inode::deny_writers`]; allowed
