@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Userspace hashing plugged into the shared format code.
+//!
+//! This file is also compiled into arbor-format's host tests
+//! (format/tests/common/mod.rs includes it with `#[path]`), so that the host
+//! crates have one SHA digester. It may therefore use only `arbor_format`,
+//! `sha2` and `core`/`std`: a dev-dependency of arbor-format on this crate
+//! would link a second arbor-format whose `Digester` is another trait.
 
 use arbor_format::merkle::{Digester, HashAlgorithm};
 use sha2::Digest as _;
@@ -42,6 +48,10 @@ impl Sha {
 }
 
 fn copy_prefix(out: &mut [u8], digest: &[u8]) {
+    // The shared Merkle code always passes exactly the digest size; a
+    // mismatch is its bug, which the tests (debug builds) must see rather
+    // than a silently truncated digest.
+    debug_assert_eq!(out.len(), digest.len(), "digest buffer of the wrong size");
     let n = out.len().min(digest.len());
     if let (Some(dst), Some(src)) = (out.get_mut(..n), digest.get(..n)) {
         dst.copy_from_slice(src);

@@ -7,7 +7,7 @@ mod common;
 
 use arbor_cli::log::{encode_entry, format_pcr_file, Bank};
 use arbor_format::template::{DigestType, Field, Template};
-use common::{arbor, have, ok, run};
+use common::{arbor, have, ima_reference, ok, run};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
@@ -112,15 +112,16 @@ fn write_list(dir: &Path, name: &str, entries: &[Entry]) -> PathBuf {
     p
 }
 
-/// PCR values replayed independently of arbor's verifier.
-fn replay(entries: &[Entry], bank: Bank) -> BTreeMap<u32, Vec<u8>> {
+/// PCR values after extending `bank` with each `(pcr, template data,
+/// violation)`, computed here rather than by arbor's verifier.
+fn replay_events<'a>(
+    events: impl IntoIterator<Item = (u32, &'a [u8], bool)>,
+    bank: Bank,
+) -> BTreeMap<u32, Vec<u8>> {
     let mut pcrs: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
-    for e in entries {
-        let bytes = e.encode();
-        let name_len = u32::from_le_bytes(bytes[24..28].try_into().unwrap()) as usize;
-        let data = &bytes[28 + name_len + 4..];
-        let pcr = pcrs.entry(e.pcr).or_insert_with(|| vec![0; bank.size()]);
-        let value = match (bank, e.violation) {
+    for (index, data, violation) in events {
+        let pcr = pcrs.entry(index).or_insert_with(|| vec![0; bank.size()]);
+        let value = match (bank, violation) {
             (_, true) => vec![0xff; bank.size()],
             (Bank::Sha1, false) => Sha1::digest(data).to_vec(),
             (Bank::Sha256, false) => Sha256::digest(data).to_vec(),
@@ -141,6 +142,22 @@ fn replay(entries: &[Entry], bank: Bank) -> BTreeMap<u32, Vec<u8>> {
     pcrs
 }
 
+/// PCR values replayed independently of arbor's verifier, violations as
+/// the entries were meant (not as the encoder marked them).
+fn replay(entries: &[Entry], bank: Bank) -> BTreeMap<u32, Vec<u8>> {
+    let parsed: Vec<ima_reference::Entry> = entries
+        .iter()
+        .flat_map(|e| ima_reference::parse_list(&e.encode()))
+        .collect();
+    replay_events(
+        entries
+            .iter()
+            .zip(&parsed)
+            .map(|(e, p)| (e.pcr, &p.data[..], e.violation)),
+        bank,
+    )
+}
+
 fn write_pcrs(dir: &Path, name: &str, entries: &[Entry], bank: Bank) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, format_pcr_file(&replay(entries, bank), bank)).unwrap();
@@ -151,12 +168,23 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// `arbor log show LIST`'s output, checked against the reference renderer
+/// (which shares no code with arbor's).
+fn show_checked(list: &Path) -> String {
+    let out = ok(arbor().args(["log", "show"]).arg(list));
+    let want = ima_reference::render_list(&std::fs::read(list).unwrap());
+    assert_eq!(out, want, "arbor log show against the reference");
+    out
+}
+
 #[test]
 fn show_prints_the_kernel_ascii_lines() {
     let dir = tempfile::tempdir().unwrap();
     let entries = sample_entries();
     let list = write_list(dir.path(), "list", &entries);
-    let out = ok(arbor().args(["log", "show"]).arg(&list));
+    // Besides the reference, some lines written out from the entries'
+    // values, which checks the encoder and the reference too.
+    let out = show_checked(&list);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), entries.len());
     let td = |e: &Entry| hex(&e.encode()[4..24]);
@@ -218,6 +246,38 @@ fn show_prints_the_kernel_ascii_lines() {
     assert_eq!(objs[2]["fields"][0]["digest"], hex(&entries[2].digest));
     assert_eq!(objs[1]["fields"][1]["name"], "/usr/bin/with_space");
     assert_eq!(objs[7]["pcr"], 11);
+}
+
+/// Shapes the sample list lacks, against the reference renderer: non-empty
+/// signatures, an empty buffer, a violation, runs of spaces in a path and
+/// PCR numbers of one and three digits (`%2d`).
+#[test]
+fn show_matches_the_reference_renderer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sig = Entry::new(Template::ImaSig, tricky_digest(32, 19), "/bin/signed");
+    sig.extra = vec![
+        0x03, 0x02, 0x04, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x02, 0x3a, 0x00,
+    ];
+    let mut sigv2 = Entry::new(Template::ImaSigV2, tricky_digest(32, 21), "/lib/v.so");
+    sigv2.extra = vec![0x06, 0x03, 0x04, 0, 0, 0, 1, 0, 1, 0x5a];
+    let empty_buf = Entry::new(Template::ImaBuf, tricky_digest(32, 23), "empty-buffer");
+    let mut violation = Entry::new(Template::ImaNg, vec![0; 32], "/tmp/written while read");
+    violation.violation = true;
+    let spaces = Entry::new(Template::ImaNgV2, tricky_digest(32, 25), " a  b c ");
+    let mut pcr5 = Entry::new(Template::ImaNg, tricky_digest(20, 27), "/pcr5");
+    pcr5.pcr = 5;
+    let mut pcr123 = Entry::new(Template::ImaNg, tricky_digest(32, 29), "/pcr123");
+    pcr123.pcr = 123;
+    let entries = [sig, sigv2, empty_buf, violation, spaces, pcr5, pcr123];
+    let list = write_list(dir.path(), "list", &entries);
+    let out = show_checked(&list);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].ends_with(" /bin/signed 030204deadbeef00023a00"));
+    assert!(lines[2].ends_with(" empty-buffer "));
+    assert!(lines[3].starts_with(&format!("10 {} ima-ng", "00".repeat(20))));
+    assert!(lines[4].ends_with(" _a__b_c_"));
+    assert!(lines[5].starts_with(" 5 "));
+    assert!(lines[6].starts_with("123 "));
 }
 
 #[test]
@@ -587,21 +647,78 @@ fn evmctl_replays_arbor_lists() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("entry 1:"));
 }
 
-/// A list the arbor LSM wrote in a guest: `show` reproduces the kernel's
-/// ASCII file byte for byte, `verify` replays to the PCR values it exported.
+/// Reads a PCR file in evmctl's format (`PCR-NN: HEX` lines).
+fn read_pcr_file(path: &Path) -> BTreeMap<u32, Vec<u8>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let (name, value) = line.split_once(": ").unwrap();
+            let index = name.strip_prefix("PCR-").unwrap().parse().unwrap();
+            let value = (0..value.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&value[i..i + 2], 16).unwrap())
+                .collect();
+            (index, value)
+        })
+        .collect()
+}
+
+/// A list the arbor LSM wrote in a guest. Its ASCII file was rendered by
+/// the shared code `show` uses, so it is no witness for that code: the
+/// expected lines come from the reference renderer, and the template
+/// digests and PCR values are recomputed here. Then `show` must print the
+/// reference's lines and `verify` replay to the PCR values it exported.
 #[test]
 fn kernel_written_list() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/guest-list");
     let list = dir.join("binary_runtime_measurements");
+    let bytes = std::fs::read(&list).unwrap();
+    let entries = ima_reference::parse_list(&bytes);
+    assert!(!entries.is_empty());
+    for (i, e) in entries.iter().enumerate() {
+        // A violation stores an all-zero digest; any other entry SHA-1
+        // over its template data.
+        if e.template_digest != [0; 20] {
+            assert_eq!(
+                e.template_digest[..],
+                Sha1::digest(&e.data)[..],
+                "entry {i}: stored template digest"
+            );
+        }
+    }
+    let expected = ima_reference::render_list(&bytes);
+    assert_eq!(ok(arbor().args(["log", "show"]).arg(&list)), expected);
     let ascii = std::fs::read_to_string(dir.join("ascii_runtime_measurements")).unwrap();
-    assert_eq!(ok(arbor().args(["log", "show"]).arg(&list)), ascii);
+    assert_eq!(ascii, expected, "the guest's ASCII file");
+
+    for (bank, file) in [
+        (Bank::Sha1, "software_pcrs_sha1"),
+        (Bank::Sha256, "software_pcrs_sha256"),
+    ] {
+        let replayed = replay_events(
+            entries.iter().map(|e| {
+                let pcr = u32::try_from(e.pcr).unwrap();
+                (pcr, &e.data[..], e.template_digest == [0; 20])
+            }),
+            bank,
+        );
+        let exported = read_pcr_file(&dir.join(file));
+        for pcr in replayed.keys() {
+            assert!(exported.contains_key(pcr), "{file}: no PCR {pcr}");
+        }
+        for (pcr, value) in &exported {
+            let want = replayed.get(pcr).cloned().unwrap_or(vec![0; bank.size()]);
+            assert_eq!(hex(value), hex(&want), "{file}: PCR {pcr}");
+        }
+    }
     let sha1 = format!("sha1,{}", dir.join("software_pcrs_sha1").display());
     let sha256 = format!("sha256,{}", dir.join("software_pcrs_sha256").display());
     let out = ok(arbor()
         .args(["log", "verify", "--pcrs", &sha1, "--pcrs", &sha256])
         .arg(&list));
     assert!(
-        out.contains(&format!("OK: {} entries", ascii.lines().count())),
+        out.contains(&format!("OK: {} entries", entries.len())),
         "{out}"
     );
 }

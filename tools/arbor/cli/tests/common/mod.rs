@@ -2,6 +2,8 @@
 //! Helpers shared by the CLI's integration tests.
 #![allow(dead_code)]
 
+pub mod ima_reference;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,50 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Helpers for the host tests of the shared format code: userspace
-//! hashing, and a sink that collects rendered text.
+//! hashing (the `arbor` command's), and a sink that collects rendered text.
 #![allow(dead_code)]
 
-use arbor_format::merkle::{self, Digester, HashAlgorithm, Params, TreeBuilder};
-use sha2::Digest as _;
+use arbor_format::merkle::{self, Params, TreeBuilder};
 
-/// SHA-256 or SHA-512 through the `sha2` crate.
-pub enum Sha {
-    S256(sha2::Sha256),
-    S512(sha2::Sha512),
-}
+// The host crates' one SHA digester is the `arbor` command's. It is
+// compiled in from its source file rather than through a dev-dependency on
+// `arbor`, which would bring a second copy of arbor-format (and so a
+// `Digester` trait the merkle code here does not know).
+#[path = "../../../cli/src/hash.rs"]
+mod hash;
 
-impl Sha {
-    pub fn new(alg: HashAlgorithm) -> Self {
-        match alg {
-            HashAlgorithm::Sha256 => Sha::S256(sha2::Sha256::new()),
-            HashAlgorithm::Sha512 => Sha::S512(sha2::Sha512::new()),
-        }
-    }
-}
-
-impl Digester for Sha {
-    type Error = core::convert::Infallible;
-    fn init(&mut self) -> Result<(), Self::Error> {
-        match self {
-            Sha::S256(h) => *h = sha2::Sha256::new(),
-            Sha::S512(h) => *h = sha2::Sha512::new(),
-        }
-        Ok(())
-    }
-    fn update(&mut self, data: &[u8]) -> Result<(), Self::Error> {
-        match self {
-            Sha::S256(h) => h.update(data),
-            Sha::S512(h) => h.update(data),
-        }
-        Ok(())
-    }
-    fn finish(&mut self, out: &mut [u8]) -> Result<(), Self::Error> {
-        match self {
-            Sha::S256(h) => out.copy_from_slice(&h.finalize_reset()),
-            Sha::S512(h) => out.copy_from_slice(&h.finalize_reset()),
-        }
-        Ok(())
-    }
-}
+pub use hash::Sha;
 
 /// fs-verity file digest of `data`, fed in pieces of `piece` bytes.
 pub fn fsverity_digest(params: Params, data: &[u8], piece: usize) -> Vec<u8> {
