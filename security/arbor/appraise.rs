@@ -5,79 +5,11 @@ use crate::format::merkle::{self, Digest, HashAlgorithm, Params, MAX_DIGEST_SIZE
 use crate::format::{imasig, xattr};
 use crate::kapi::crypto::Shash;
 use crate::kapi::keys;
-use core::fmt;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
-/// Why a file is not trusted. Stable names: they appear in log lines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reason {
-    /// No `security.arbor` attribute.
-    Unsigned,
-    /// The attribute is not a well-formed `security.arbor` value.
-    MalformedXattr(xattr::Error),
-    /// `security.ima` holds a malformed IMA sigv3.
-    MalformedImaSig(imasig::Error),
-    /// The PKCS#7 message is malformed or uses an unsupported algorithm
-    /// (the verifier's error code).
-    MalformedSignature(i32),
-    /// The signer's key is on no trusted keyring.
-    UnknownKey,
-    /// The signature does not verify over this file's digest (another
-    /// file's signature, the file changed after signing, or a forgery).
-    BadSignature,
-    /// The attribute could not be read (an I/O error).
-    XattrUnreadable,
-    /// The digest could not be computed (I/O error, file changed while read).
-    NoDigest,
-    /// The file is open for writing: what runs could change under the
-    /// verdict.
-    OpenForWrite,
-    /// A mapping both writable and executable: what runs is whatever is
-    /// written there.
-    WritableExecutable,
-    /// `mprotect()` made a mapping executable, whose private pages may
-    /// have been written while they were not.
-    MadeExecutable,
-}
-
-impl Reason {
-    /// The reason as one word, for the `cause=` field of audit records.
-    pub(crate) fn keyword(&self) -> &'static str {
-        match self {
-            Self::Unsigned => "unsigned",
-            Self::MalformedXattr(_) => "malformed_xattr",
-            Self::MalformedImaSig(_) => "malformed_ima_sig",
-            Self::MalformedSignature(_) => "malformed_signature",
-            Self::UnknownKey => "unknown_key",
-            Self::BadSignature => "bad_signature",
-            Self::XattrUnreadable => "xattr_unreadable",
-            Self::NoDigest => "no_digest",
-            Self::OpenForWrite => "open_for_write",
-            Self::WritableExecutable => "write_exec",
-            Self::MadeExecutable => "mprotect_exec",
-        }
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unsigned => f.write_str("unsigned"),
-            Self::MalformedXattr(e) => write!(f, "malformed xattr ({e})"),
-            Self::MalformedImaSig(e) => write!(f, "malformed IMA sigv3 ({e})"),
-            Self::MalformedSignature(e) => write!(f, "malformed signature (error {e})"),
-            Self::UnknownKey => f.write_str("unknown key"),
-            Self::BadSignature => f.write_str("bad signature"),
-            Self::XattrUnreadable => f.write_str("xattr unreadable"),
-            Self::NoDigest => f.write_str("digest unavailable"),
-            Self::OpenForWrite => f.write_str("open for write"),
-            Self::WritableExecutable => f.write_str("writable and executable mapping"),
-            Self::MadeExecutable => f.write_str("made executable by mprotect"),
-        }
-    }
-}
+use crate::format::decision::Reason;
 
 /// The `security.arbor` value of a file, as far as it could be parsed.
 pub(crate) enum Signature<'a> {

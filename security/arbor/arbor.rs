@@ -2,9 +2,12 @@
 //! arbor: a Linux Security Module that identifies files by their fs-verity
 //! digest and keeps an IMA-compatible measurement list.
 //!
-//! Layout: [`kapi`] wraps the C interfaces (the only `unsafe` code);
-//! [`format`] holds the pure formats shared with the host tools; the other
-//! modules are the measurement logic, in safe Rust.
+//! Layout, each layer using only those below it: [`format`] holds the pure
+//! formats and decisions shared with the host tools; [`kapi`] wraps the C
+//! interfaces (the only `unsafe` code) and knows nothing of arbor; the
+//! other modules are arbor, in safe Rust, entered through its
+//! implementation of [`kapi::lsm::Lsm`] in [`hooks`]. See
+//! Documentation/security/arbor.rst.
 
 mod appraise;
 mod audit;
@@ -17,11 +20,12 @@ mod measure;
 mod mode;
 mod policy;
 mod securityfs;
-mod state;
 
 pub mod format;
 
+use format::state::{FileState, InodeState};
 use kapi::crypto::Shash;
+use kapi::fs::{File, Inode};
 use kapi::global::Global;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -79,3 +83,15 @@ impl Arbor {
 
 /// The state, once `late_init` has run.
 static ARBOR: Global<Arbor> = Global::new();
+
+kapi::lsm::define_lsm!(Arbor);
+
+/// arbor's state for `inode` (its part of the inode's security blob).
+fn inode_state(inode: &Inode) -> Option<&InodeState> {
+    kapi::lsm::inode_blob::<Arbor>(inode)
+}
+
+/// arbor's state for the open `file`.
+fn file_state(file: &File) -> Option<&FileState> {
+    kapi::lsm::file_blob::<Arbor>(file)
+}

@@ -3,7 +3,8 @@
 
 use crate::format::merkle::{self, Digest, HashAlgorithm, Params, TreeBuilder};
 use crate::kapi::crypto::Shash;
-use crate::kapi::file::{self, File};
+use crate::kapi::fs::File;
+use crate::kapi::task;
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::prelude::*;
 
@@ -56,10 +57,10 @@ pub(crate) fn file_digest(
         }
         tree.update(&mut d, chunk.get(..n).ok_or(EINVAL)?)
             .map_err(merkle_error)?;
-        if file::fatal_signal_pending() {
+        if task::fatal_signal_pending() {
             return Err(EINTR);
         }
-        file::cond_resched();
+        task::cond_resched();
     }
     if file.inode().size() as u64 != size {
         // The file changed size while it was read.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! What arbor does at each hook; called from the entry points in
-//! [`crate::kapi::lsm`].
+//! What arbor does at each hook: arbor's implementation of
+//! [`kapi::lsm::Lsm`], which registers it and calls these methods.
 //!
 //! What each hook may do depends on what its caller holds:
 //!
@@ -24,12 +24,16 @@
 //!   blob only.
 
 use crate::format::policy::{Func, MAY_EXEC};
-use crate::kapi::file::{Binprm, Dentry, File, Inode};
-use crate::kapi::lsm::{file_state, inode_state};
+use crate::format::state::{FileState, InodeState};
+use crate::kapi::fs::{Binprm, Dentry, File};
+use crate::kapi::lsm::{AttrChanges, Integrity, Lsm};
+use crate::kapi::mm::{Prot, VmArea};
 use crate::measure::{self, Change};
-use crate::{kapi, mode, ARBOR};
+use crate::{file_state, init, inode_state, kapi, mode, Arbor, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::init::Zeroable;
 use kernel::prelude::*;
+use kernel::str::CStr;
 
 static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 
@@ -58,7 +62,7 @@ fn check(file: &File, func: Func, mask: u32) -> Result {
         // Out of memory and the like: refuse when enforcing, since the
         // file was not appraised; allow and log otherwise.
         Err(e) => {
-            if kapi::file::log_ratelimit() {
+            if kapi::print::log_ratelimit() {
                 pr_err!("evaluation failed (error {})\n", e.to_errno());
             }
             if mode::enforcing() {
@@ -71,108 +75,154 @@ fn check(file: &File, func: Func, mask: u32) -> Result {
     }
 }
 
-/// `bprm_check_security`: the file about to run (the script, and then its
-/// interpreter, for `#!` scripts).
-pub(crate) fn bprm_check(bprm: &Binprm) -> Result {
-    check(bprm.file(), Func::BprmCheck, MAY_EXEC)
-}
+// SAFETY: every field of `InodeState` is an atomic integer or boolean,
+// for which all-zero is a valid value (zero, false): the state of an inode
+// nothing was done for.
+unsafe impl Zeroable for InodeState {}
 
-/// `mmap_file`: a file mapped with the access `mask` (from its `PROT_*`).
-pub(crate) fn mmap(file: &File, mask: u32) -> Result {
-    check(file, Func::MmapCheck, mask)
-}
+// SAFETY: `FileState`'s only field is an `AtomicBool`, for which all-zero
+// is `false`.
+unsafe impl Zeroable for FileState {}
 
-/// `file_mprotect` making a file mapping executable, with the access
-/// `mask` of the new protection. Runs under the mmap lock, so the file is
-/// not read: a mapping the policy appraises is refused in enforcing mode
-/// (what its private pages hold is not what any signature covers), and
-/// logged in permissive mode.
-pub(crate) fn mprotect_exec(file: &File, mask: u32) -> Result {
-    if ARBOR.get().is_none() {
-        return if mode::enforcing() {
-            Err(EACCES)
-        } else {
-            Ok(())
-        };
-    }
-    measure::mprotect(file, mask)
-}
+#[vtable]
+impl Lsm for Arbor {
+    const NAME: &'static CStr = kernel::c_str!("arbor");
+    const ID: u64 = kapi::config::LSM_ID;
+    type InodeBlob = InodeState;
+    type FileBlob = FileState;
 
-/// `file_open`: `file` is being opened. A file arbor trusts may not be
-/// opened for writing in enforcing mode (its verdict would outlive its
-/// content); in permissive mode such an open is a violation.
-pub(crate) fn file_open(file: &File) -> Result {
-    if !file.is_writer() || !file.inode().is_regular() {
-        return Ok(());
+    fn init(cmdline: &[u8]) {
+        init::registered(cmdline);
     }
-    match ARBOR.get() {
-        Some(arbor) => measure::guard_trusted(arbor, Change::Open(file), "open_for_write"),
-        None => Ok(()),
-    }
-}
 
-/// `inode_setattr` with `ATTR_SIZE`: `truncate(2)`, `ftruncate(2)` or
-/// `O_TRUNC` is about to change the size of `dentry`'s inode; refused for
-/// a file arbor trusts, as a write would be.
-pub(crate) fn resize(dentry: &Dentry) -> Result {
-    if !dentry.inode().is_some_and(|i| i.is_regular()) {
-        return Ok(());
+    fn late_init() -> Result {
+        init::late_init()
     }
-    match ARBOR.get() {
-        Some(arbor) => measure::guard_trusted(arbor, Change::Resize(dentry), "truncate"),
-        None => Ok(()),
-    }
-}
 
-/// `inode_post_setxattr`/`inode_post_removexattr`: `name` changed.
-pub(crate) fn xattr_changed(inode: &Inode, name: &[u8]) {
-    if name == b"security.arbor" || name == b"security.ima" {
-        if let Some(s) = inode_state(inode) {
-            s.content_changing();
+    /// The file about to run (the script, and then its interpreter, for
+    /// `#!` scripts).
+    fn bprm_check_security(bprm: &Binprm) -> Result {
+        check(bprm.file(), Func::BprmCheck, MAY_EXEC)
+    }
+
+    /// A file arbor trusts may not be opened for writing in enforcing
+    /// mode (its verdict would outlive its content); in permissive mode
+    /// such an open is a violation.
+    fn file_open(file: &File) -> Result {
+        if !file.is_writer() || !file.inode().is_regular() {
+            return Ok(());
+        }
+        match ARBOR.get() {
+            Some(arbor) => measure::guard_trusted(arbor, Change::Open(file)),
+            None => Ok(()),
         }
     }
-}
 
-/// `inode_setintegrity` with `LSM_INT_FSVERITY_BUILTINSIG_VALID`: fs-verity
-/// verified the file's built-in signature against its `.fs-verity` keyring.
-pub(crate) fn fsverity_signature_valid(inode: &Inode) {
-    if let Some(s) = inode_state(inode) {
-        s.set_fsverity_sig_valid();
+    /// A writer may change the content from now on; a reader is counted,
+    /// for ToMToU.
+    fn file_post_open(file: &File, mask: u32) -> Result {
+        if let Some(s) = inode_state(file.data_inode()) {
+            if file.is_writer() {
+                s.content_changing();
+            } else if file.is_reader_only() {
+                if let Some(f) = file_state(file) {
+                    s.reader_opened();
+                    f.set_counted_reader();
+                }
+            }
+        }
+        check(file, Func::FileCheck, mask)
     }
-}
 
-/// `file_post_open`: `file` was opened with the access `mask`. A writer
-/// may change the content from now on; a reader is counted, for ToMToU.
-pub(crate) fn file_opened(file: &File, mask: u32) -> Result {
-    if let Some(s) = inode_state(file.data_inode()) {
+    /// A writer's changes are complete; a reader is gone.
+    fn file_release(file: &File) {
+        let Some(s) = inode_state(file.data_inode()) else {
+            return;
+        };
         if file.is_writer() {
             s.content_changing();
-        } else if file.is_reader_only() {
-            if let Some(f) = file_state(file) {
-                s.reader_opened();
-                f.set_counted_reader();
+        }
+        if file_state(file).is_some_and(|f| f.take_counted_reader()) {
+            s.reader_closed();
+        }
+    }
+
+    /// `truncate(2)`, `ftruncate(2)` or `O_TRUNC` is about to change the
+    /// size of `dentry`'s inode: refused for a file arbor trusts, as a
+    /// write would be.
+    fn inode_setattr(dentry: &Dentry, changes: AttrChanges) -> Result {
+        if !changes.size() || !dentry.inode().is_some_and(|i| i.is_regular()) {
+            return Ok(());
+        }
+        match ARBOR.get() {
+            Some(arbor) => measure::guard_trusted(arbor, Change::Resize(dentry)),
+            None => Ok(()),
+        }
+    }
+
+    /// Truncated or extended: a new version.
+    fn inode_post_setattr(dentry: &Dentry, changes: AttrChanges) {
+        if changes.size() {
+            if let Some(s) = dentry.inode().and_then(inode_state) {
+                s.content_changing();
             }
         }
     }
-    check(file, Func::FileCheck, mask)
+
+    fn inode_post_setxattr(dentry: &Dentry, name: &CStr) {
+        signature_changed(dentry, name);
+    }
+
+    fn inode_post_removexattr(dentry: &Dentry, name: &CStr) {
+        signature_changed(dentry, name);
+    }
+
+    /// A file mapped (anonymous memory has nothing to appraise).
+    fn mmap_file(file: Option<&File>, prot: Prot) -> Result {
+        match file {
+            Some(file) => check(file, Func::MmapCheck, prot.access()),
+            None => Ok(()),
+        }
+    }
+
+    /// A file mapping made executable. Runs under the mmap lock, so the
+    /// file is not read: a mapping the policy appraises is refused in
+    /// enforcing mode (what its private pages hold is not what any
+    /// signature covers), and logged in permissive mode.
+    fn file_mprotect(vma: &VmArea, prot: Prot) -> Result {
+        // Anonymous memory, or already executable (checked at mmap time).
+        let Some(file) = vma.file().filter(|_| prot.exec() && !vma.is_executable()) else {
+            return Ok(());
+        };
+        if ARBOR.get().is_none() {
+            return if mode::enforcing() {
+                Err(EACCES)
+            } else {
+                Ok(())
+            };
+        }
+        measure::mprotect(file, prot.access())
+    }
+
+    /// fs-verity verified the file's built-in signature against its
+    /// `.fs-verity` keyring.
+    fn inode_setintegrity(inode: &kapi::fs::Inode, kind: Integrity) -> Result {
+        if kind == Integrity::FsverityBuiltinSigValid {
+            if let Some(s) = inode_state(inode) {
+                s.set_fsverity_sig_valid();
+            }
+        }
+        Ok(())
+    }
 }
 
-/// `file_release`: a writer's changes are complete; a reader is gone.
-pub(crate) fn file_released(file: &File) {
-    let Some(s) = inode_state(file.data_inode()) else {
-        return;
-    };
-    if file.is_writer() {
-        s.content_changing();
-    }
-    if file_state(file).is_some_and(|f| f.take_counted_reader()) {
-        s.reader_closed();
-    }
-}
-
-/// `inode_post_setattr` with `ATTR_SIZE`: truncated or extended.
-pub(crate) fn inode_resized(inode: &Inode) {
-    if let Some(s) = inode_state(inode) {
-        s.content_changing();
+/// `security.arbor` or `security.ima` of `dentry`'s inode was set or
+/// removed: a new version.
+fn signature_changed(dentry: &Dentry, name: &CStr) {
+    let name = name.as_bytes();
+    if name == b"security.arbor" || name == b"security.ima" {
+        if let Some(s) = dentry.inode().and_then(inode_state) {
+            s.content_changing();
+        }
     }
 }

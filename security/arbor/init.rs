@@ -10,7 +10,7 @@ use kernel::prelude::*;
 /// Called once the LSM framework has installed arbor's hooks, with the
 /// kernel command line.
 pub(crate) fn registered(cmdline: &[u8]) {
-    match mode::boot_param(cmdline, b"arbor.lockdown=").map(mode::parse) {
+    match mode::boot_param(cmdline, b"arbor.lockdown=").map(mode::parse_flag) {
         Some(Some(true)) => {
             mode::lock();
         }
@@ -18,7 +18,7 @@ pub(crate) fn registered(cmdline: &[u8]) {
         Some(None) => pr_err!("arbor.lockdown= takes 0 or 1; ignored\n"),
     }
     if let Some(value) = mode::boot_param(cmdline, b"arbor.enforce=") {
-        match mode::parse(value).map(mode::set_enforcing) {
+        match mode::parse_flag(value).map(mode::set_enforcing) {
             Some(Ok(())) => {}
             Some(Err(_)) => pr_err!("arbor.enforce=0 ignored: arbor is locked in enforcing mode\n"),
             None => pr_err!("arbor.enforce= takes 0 or 1; keeping the default\n"),

@@ -2,19 +2,22 @@
 //! Evaluation of a file at a hook: measure it and appraise it, once per
 //! file version, and decide whether it may run.
 
-use crate::appraise::{self, Reason, Signature};
+use crate::appraise::{self, Signature};
 use crate::audit::{self, AuditOp};
 use crate::digest::{self, Source};
+use crate::format::decision::{
+    self, Conclusion, Done, Facts, Guard, Openers, Plan, Reason, Violation, Work,
+};
 use crate::format::merkle::Digester;
-use crate::format::policy::{Func, Request, MAY_EXEC, MAY_WRITE};
+use crate::format::policy::{Func, Request};
+use crate::format::state::{self, InodeState};
 use crate::format::template::{DigestType, Field, Template};
 use crate::format::xattr;
-use crate::kapi::file::{log_ratelimit, Dentry, File, Inode};
-use crate::kapi::lsm::inode_state;
+use crate::kapi::fs::{Dentry, File, Inode};
+use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
 use crate::list::Entry;
-use crate::state::InodeState;
-use crate::{mode, policy, Arbor};
+use crate::{inode_state, mode, policy, Arbor};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
 use kernel::prelude::*;
@@ -50,30 +53,17 @@ fn request(file: &File, func: Func, mask: u32) -> Request {
     }
 }
 
-/// What the evaluation of one file version must do.
-#[derive(Clone, Copy)]
-struct Work {
-    measure: bool,
-    appraise: bool,
-    audit: bool,
-    /// The file's content can change unseen: it was hashed again although
-    /// its version was measured, and is measured again only if its digest
-    /// differs from the last one measured.
-    unseen_changes: bool,
-}
-
-/// The version of `inode`'s content and signature that `state` counts,
-/// with the fs-verity bit: enabling fs-verity changes a file's digest
-/// (fs-verity's tree may use other parameters than the one computed before)
-/// without changing its content, so it starts a new version for
-/// measurement and appraisal.
+/// The version of `inode`'s content and signature that `state` counts
+/// (see [`state::version`]).
 fn version(state: Option<&InodeState>, inode: &Inode) -> u64 {
-    state.map_or(0, |s| s.version()) << 1 | u64::from(inode.is_verity())
+    state::version(state.map_or(0, |s| s.version()), inode.is_verity())
 }
 
 /// Applies the policy to `file` at hook `func` with access `mask`: records
 /// violations, measures, appraises and audits as the policy says, each at
 /// most once per file version, and decides whether the access may go on.
+/// The decisions are [`decision`]'s; this function gathers the facts they
+/// need and carries the decisions out.
 ///
 /// A file the policy appraises and that is untrusted is refused with
 /// `EACCES` in enforcing mode and allowed in permissive mode; either way
@@ -91,103 +81,83 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     if !file.inode().is_regular() {
         return Ok(());
     }
-    let decision = policy::decide(&request(file, func, mask));
+    let decided = policy::decide(&request(file, func, mask));
     let inode = file.data_inode();
     let state = inode_state(inode);
-    let runs_code = func == Func::BprmCheck || mask & MAY_EXEC != 0;
-    let mut writers_denied = None;
-    let mut refusal = None;
-    if decision.appraise && runs_code {
-        if mask & MAY_WRITE != 0 {
-            // A private writable and executable mapping: what runs from it
-            // is whatever the task writes there, not what was signed.
-            refusal = Some(Reason::WritableExecutable);
-        } else {
-            match inode.deny_writers() {
-                Ok(guard) => writers_denied = Some(guard),
-                Err(_) => refusal = Some(Reason::OpenForWrite),
-            }
-        }
-    }
-    // As IMA: violations are looked for at opens and mappings.
-    let mut violation = if matches!(func, Func::FileCheck | Func::MmapCheck) {
-        violation_cause(file, state, decision.measure)
-    } else {
-        None
+    let (writers_denied, refusal) = match decision::guard(decided.appraise, func, mask) {
+        Guard::None => (None, None),
+        Guard::Refuse => (None, Some(Reason::WritableExecutable)),
+        Guard::DenyWriters => match inode.deny_writers() {
+            Ok(guard) => (Some(guard), None),
+            Err(_) => (None, Some(Reason::OpenForWrite)),
+        },
     };
-    if refusal == Some(Reason::OpenForWrite) && violation.is_none() {
-        violation = Some("open_writers");
-    }
-    if let Some(reason) = refusal {
-        if mode::enforcing() {
-            let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
-            let path = file.path(&mut pathbuf);
-            return untrusted(func, path, Some(reason));
+    let openers = state.map(|s| Openers {
+        is_writer: file.is_writer(),
+        has_readers: s.has_readers(),
+        reader_measured: s.must_measure(),
+        open_for_write: file.inode().is_open_for_write(),
+    });
+    let violation = decision::violation(func, decided.measure, openers, refusal);
+    if let Some(s) = state {
+        if decision::marks_measured_reader(func, decided.measure, file.is_writer()) {
+            s.set_must_measure();
         }
-    }
-    if !decision.measure && !decision.appraise && !decision.audit && violation.is_none() {
-        return Ok(());
     }
     let version = version(state, inode);
-    // On FUSE and network filesystems the content can change with no
-    // local write, so no verdict is reused: the file is read, hashed and
-    // appraised at every use the policy appraises.
-    let unseen_changes = inode.content_changes_unseen();
-    let cached = if unseen_changes {
-        None
-    } else {
-        state.and_then(|s| s.verdict(version))
+    let facts = Facts {
+        decision: decided,
+        enforcing: mode::enforcing(),
+        refusal,
+        violation,
+        done: Done {
+            verdict: state.and_then(|s| s.verdict(version)),
+            measured: state.is_some_and(|s| s.measured(version)),
+            audited: state.is_some_and(|s| s.audited(version)),
+        },
+        // On FUSE and network filesystems the content can change with no
+        // local write: no verdict is reused.
+        unseen_changes: inode.content_changes_unseen(),
     };
-    let measured = state.is_some_and(|s| s.measured(version));
-    let work = Work {
-        measure: decision.measure && (!measured || unseen_changes),
-        appraise: decision.appraise && cached.is_none(),
-        audit: decision.audit && !state.is_some_and(|s| s.audited(version)),
-        unseen_changes,
+    let (violation, report, work) = match decision::plan(&facts) {
+        Plan::Allow => return Ok(()),
+        Plan::Refuse(reason) => {
+            let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+            return untrusted(func, file.path(&mut pathbuf), Some(reason));
+        }
+        Plan::Evaluate {
+            violation,
+            report,
+            work,
+        } => (violation, report, work),
     };
-    let busy =
-        violation.is_some() || refusal.is_some() || work.measure || work.appraise || work.audit;
-    if !busy && (!decision.appraise || cached == Some(true)) {
-        return Ok(());
-    }
-    // Logged when it was evaluated; in permissive mode once is enough.
-    if !busy && !mode::enforcing() {
-        return Ok(());
-    }
     let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
     let path = file.path(&mut pathbuf);
-    if let Some(cause) = violation {
-        record_violation(arbor, func, path, cause)?;
+    if let Some(v) = violation {
+        record_violation(arbor, func, path, v)?;
     }
-    if let Some(reason) = refusal {
-        // Permissive (enforcing returned above): logged, then evaluated.
+    if let Some(reason) = report {
+        // Permissive (enforcing refused above): logged, then evaluated.
         untrusted(func, path, Some(reason))?;
     }
-    let outcome = if work.measure || work.appraise || work.audit {
-        Some(evaluate(arbor, file, path, func, state, version, work)?)
+    let appraisal = if work.any() {
+        let target = Target {
+            file,
+            path,
+            func,
+            state,
+            version,
+            unseen_changes: facts.unseen_changes,
+        };
+        Some(evaluate(arbor, &target, work)?)
     } else {
         None
     };
     drop(writers_denied);
-    if !decision.appraise {
-        return Ok(());
-    }
-    let reason = match (cached, outcome) {
-        (Some(true), _) => return Ok(()),
-        (Some(false), _) if !mode::enforcing() => return Ok(()),
-        (Some(false), _) => None,
-        (None, Some(Err(reason))) => Some(reason),
-        (None, _) => return Ok(()),
-    };
-    untrusted(func, path, reason)
-}
-
-/// What a log line says was done, in `enforcing` mode or not.
-fn action(enforcing: bool) -> &'static str {
-    if enforcing {
-        "denied"
-    } else {
-        "allowed (permissive)"
+    let verdict = decision::reusable_verdict(&facts);
+    match decision::conclude(decided.appraise, mode::enforcing(), verdict, appraisal) {
+        Conclusion::Allow => Ok(()),
+        Conclusion::Untrusted(reason) => untrusted(func, path, reason),
     }
 }
 
@@ -197,7 +167,7 @@ fn action(enforcing: bool) -> &'static str {
 /// decision), success in permissive mode.
 fn untrusted(func: Func, path: &[u8], reason: Option<Reason>) -> Result {
     let enforcing = mode::enforcing();
-    let action = action(enforcing);
+    let action = mode::action(enforcing);
     let hook = hook_name(func);
     if log_ratelimit() {
         match reason {
@@ -250,10 +220,21 @@ pub(crate) enum Change<'a> {
     Resize(&'a Dentry),
 }
 
+impl Change<'_> {
+    /// The violation the change is, when permissive mode allows it.
+    fn violation(&self) -> Violation {
+        match self {
+            Self::Open(_) => Violation::OpenForWrite,
+            Self::Resize(_) => Violation::Truncate,
+        }
+    }
+}
+
 /// Refuses, in enforcing mode, a `change` to the content of a file while
-/// arbor trusts its current version. `cause` names the change. In
-/// permissive mode the change is allowed, and recorded as a violation.
-pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>, cause: &'static str) -> Result {
+/// arbor trusts its current version. In permissive mode the change is
+/// allowed, and recorded as a violation.
+pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
+    let cause = change.violation();
     let inode = match change {
         Change::Open(f) => f.data_inode(),
         Change::Resize(d) => match d.inode() {
@@ -274,15 +255,15 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>, cause: &'static s
     if log_ratelimit() {
         pr_info!(
             "{}: {}: changing a trusted file: {}\n",
-            cause,
+            cause.name(),
             BStr(path),
-            action(enforcing)
+            mode::action(enforcing)
         );
     }
     audit::emit(AuditOp::Untrusted {
         func: Func::FileCheck.name(),
         path,
-        cause,
+        cause: cause.name(),
         enforcing,
     });
     if enforcing {
@@ -291,33 +272,11 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>, cause: &'static s
     record_violation(arbor, Func::FileCheck, path, cause)
 }
 
-/// Which violation, if any, this use of `file` is (as IMA defines them):
-///
-/// - `ToMToU`: `file` is opened for writing while the inode is open for
-///   reading and a reader was measured: what the reader measured may not
-///   be what it reads.
-/// - `open_writers`: `file` is measured for a reader while another file
-///   has the inode open for writing: what is measured may change under the
-///   reader.
-///
-/// Notes a measured reader for later ToMToU checks.
-fn violation_cause(file: &File, state: Option<&InodeState>, measure: bool) -> Option<&'static str> {
-    let s = state?;
-    if file.is_writer() {
-        return (s.has_readers() && s.must_measure()).then_some("ToMToU");
-    }
-    if !measure {
-        return None;
-    }
-    s.set_must_measure();
-    file.inode().is_open_for_write().then_some("open_writers")
-}
-
 /// Records a violation: an entry with an all-zero file digest and an
 /// all-zero template digest, whose PCR extension is all-0xFF in every bank
 /// (as IMA's, so that verifiers replay it), counted in `violations`, and
 /// an audit record.
-fn record_violation(arbor: &Arbor, func: Func, path: &[u8], cause: &'static str) -> Result {
+fn record_violation(arbor: &Arbor, func: Func, path: &[u8], cause: Violation) -> Result {
     let fields = [
         Field::DigestNgV2 {
             kind: DigestType::Ima,
@@ -337,13 +296,13 @@ fn record_violation(arbor: &Arbor, func: Func, path: &[u8], cause: &'static str)
             "{}: {}: {} violation: the list cannot vouch for what is read\n",
             hook_name(func),
             BStr(path),
-            cause
+            cause.name()
         );
     }
     audit::emit(AuditOp::Violation {
         func: func.name(),
         path,
-        cause,
+        cause: cause.name(),
     });
     Ok(())
 }
@@ -385,17 +344,33 @@ fn read_xattr(file: &File, name: &CStr) -> Result<Option<KVVec<u8>>> {
     Err(ERANGE)
 }
 
-/// Measures and appraises the current content of `file` (at `path`),
-/// appending one `ima-sigv2` entry. Returns the appraisal outcome.
-fn evaluate(
-    arbor: &Arbor,
-    file: &File,
-    path: &[u8],
+/// The file version an evaluation looks at.
+struct Target<'a> {
+    file: &'a File,
+    /// The file's path, as the list records it.
+    path: &'a [u8],
+    /// The hook.
     func: Func,
-    state: Option<&InodeState>,
+    /// arbor's state for the inode that holds the data.
+    state: Option<&'a InodeState>,
+    /// The version evaluated.
     version: u64,
-    work: Work,
-) -> Result<Result<(), Reason>> {
+    /// The content can change without a local write.
+    unseen_changes: bool,
+}
+
+/// Does the `work` on the current content of `target.file`: measures it
+/// (appending one `ima-sigv2` entry), appraises it, audits it. Returns the
+/// appraisal outcome.
+fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(), Reason>> {
+    let &Target {
+        file,
+        path,
+        func,
+        state,
+        version,
+        unseen_changes,
+    } = target;
     // security.arbor first; without it, an IMA sigv3 in security.ima.
     let found = match read_xattr(file, c_str!("security.arbor")) {
         Ok(Some(v)) => SigXattr::Arbor(v),
@@ -467,7 +442,7 @@ fn evaluate(
                 );
             }
             if work.measure {
-                record_violation(arbor, func, path, "no_digest")?;
+                record_violation(arbor, func, path, Violation::NoDigest)?;
             }
             return Ok(Err(Reason::NoDigest));
         }
@@ -498,17 +473,16 @@ fn evaluate(
             arbor.tpm.as_ref(),
             PCR,
             || match state {
-                // Another task measured this version while we hashed; or
-                // the content that can change unseen has not changed.
-                Some(s)
-                    if s.measured(version)
-                        && (!work.unseen_changes || s.measured_digest_is(digest.as_bytes())) =>
-                {
-                    false
-                }
                 Some(s) => {
-                    s.set_measured(version, digest.as_bytes());
-                    true
+                    let append = decision::append_measurement(
+                        s.measured(version),
+                        unseen_changes,
+                        s.measured_digest_is(digest.as_bytes()),
+                    );
+                    if append {
+                        s.set_measured(version, digest.as_bytes());
+                    }
+                    append
                 }
                 None => true,
             },

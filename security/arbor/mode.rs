@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Enforcing or permissive, and the one-way lock that keeps arbor enforcing.
 
+pub(crate) use crate::format::mode::{action, boot_param, name, parse_flag, show_flag};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 
@@ -43,39 +44,4 @@ pub(crate) fn set_enforcing(on: bool) -> Result {
 pub(crate) fn lock() -> bool {
     ENFORCING.store(true, Ordering::Relaxed);
     !LOCKED.swap(true, Ordering::Relaxed)
-}
-
-/// The mode's name, as log lines and audit records write it.
-pub(crate) fn name(enforcing: bool) -> &'static str {
-    if enforcing {
-        "enforcing"
-    } else {
-        "permissive"
-    }
-}
-
-/// Parses a mode as written to the `enforce` file or given as
-/// `arbor.enforce=`: `0` or `1`, optionally followed by one newline.
-pub(crate) fn parse(input: &[u8]) -> Option<bool> {
-    match input.strip_suffix(b"\n").unwrap_or(input) {
-        b"0" => Some(false),
-        b"1" => Some(true),
-        _ => None,
-    }
-}
-
-/// The value of the last `NAME=` (`NAME` with its `=`) on the kernel command
-/// line, if any. Parameters after a lone `--` belong to init and are not
-/// looked at.
-pub(crate) fn boot_param<'a>(cmdline: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    let mut found = None;
-    for word in cmdline.split(|&b| b == b' ' || b == b'\t' || b == b'\n') {
-        if word == b"--" {
-            break;
-        }
-        if let Some(value) = word.strip_prefix(name) {
-            found = Some(value);
-        }
-    }
-    found
 }

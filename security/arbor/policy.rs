@@ -106,21 +106,20 @@ const DER_SEQUENCE: u8 = 0x30;
 
 /// Replaces the policy in force with `input`: policy text, or a PKCS#7
 /// message carrying policy text and signed by a key on the builtin trusted
-/// keyring. All or nothing: on error the old policy stays in force.
+/// keyring. All or nothing: on error the old policy stays in force. The
+/// caller bounds `input` to [`MAX_POLICY_SIZE`] (the securityfs file
+/// refuses longer writes unread, with [`refuse_too_big`]).
 ///
-/// Errors: `EINVAL` for an empty write or a malformed policy, `EFBIG` for
-/// one over [`MAX_POLICY_SIZE`], `EACCES` for an unsigned policy when the
-/// policy in force requires a signature, `EKEYREJECTED`, `ENOKEY` or
-/// `EBADMSG` for a signature that does not verify, `ENOMEM`.
+/// Errors: `EINVAL` for an empty write or a malformed policy, `EACCES` for
+/// an unsigned policy when the policy in force requires a signature,
+/// `EKEYREJECTED`, `ENOKEY` or `EBADMSG` for a signature that does not
+/// verify, `ENOMEM`.
 pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
     let _writer = lock.lock();
     let signed = input.first() == Some(&DER_SEQUENCE);
     let refuse = |cause, reason: &[u8], e| reject(cause, signed, reason, e);
     if input.is_empty() {
         return Err(refuse("empty", b"an empty write is no policy", EINVAL));
-    }
-    if input.len() > MAX_POLICY_SIZE {
-        return Err(refuse("too_big", b"the write is over 1 MiB", EFBIG));
     }
     let text = if signed {
         keys::verify_pkcs7_attached(input).map_err(|e| {

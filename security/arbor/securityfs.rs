@@ -6,15 +6,19 @@
 //! readable (0440).
 
 use crate::format::template::{self, put_decimal, put_hex, Sink};
-use crate::kapi::securityfs::{
-    self, Control, Overflow, Replaceable, SeqFile, SeqSource, CONTROL_MAX,
-};
+use crate::kapi::securityfs::{self, SeqSource, Writable};
+use crate::kapi::seq_file::{Overflow, SeqFile};
 use crate::measure::PCR;
 use crate::{mode, policy, ARBOR};
 use kernel::c_str;
 use kernel::prelude::*;
 
 const MODE_READ_ONLY: u16 = 0o440;
+
+/// Longest value written to `enforce` or `lockdown` (`1` and a newline,
+/// with room for what `echo` and friends add); longer writes fail with
+/// `EINVAL`.
+const CONTROL_MAX: usize = 31;
 
 /// `binary_runtime_measurements`: the list in IMA's binary layout.
 struct BinaryList;
@@ -24,7 +28,7 @@ impl SeqSource for BinaryList {
         ARBOR.get().is_some_and(|a| index < a.list.len())
     }
 
-    fn show(index: usize, m: &mut SeqFile) -> Result<(), Overflow> {
+    fn show(index: usize, mut m: &SeqFile) -> Result<(), Overflow> {
         let Some(e) = ARBOR.get().and_then(|a| a.list.get(index)) else {
             return Ok(());
         };
@@ -46,11 +50,11 @@ impl SeqSource for AsciiList {
         BinaryList::exists(index)
     }
 
-    fn show(index: usize, m: &mut SeqFile) -> Result<(), Overflow> {
+    fn show(index: usize, mut m: &SeqFile) -> Result<(), Overflow> {
         let Some(e) = ARBOR.get().and_then(|a| a.list.get(index)) else {
             return Ok(());
         };
-        match template::render_ascii(m, &e.view()) {
+        match template::render_ascii(&mut m, &e.view()) {
             Ok(()) => Ok(()),
             Err(template::RenderError::Sink(o)) => Err(o),
             // Entries are encoded by arbor itself, so this means a bug;
@@ -65,7 +69,7 @@ impl SeqSource for AsciiList {
 
 /// A file with one line of content.
 trait OneLine: 'static {
-    fn show(m: &mut SeqFile) -> Result<(), Overflow>;
+    fn show(m: &SeqFile) -> Result<(), Overflow>;
 }
 
 impl<T: OneLine> SeqSource for T {
@@ -73,7 +77,7 @@ impl<T: OneLine> SeqSource for T {
         index == 0
     }
 
-    fn show(_index: usize, m: &mut SeqFile) -> Result<(), Overflow> {
+    fn show(_index: usize, m: &SeqFile) -> Result<(), Overflow> {
         <T as OneLine>::show(m)
     }
 }
@@ -82,9 +86,9 @@ impl<T: OneLine> SeqSource for T {
 struct Count;
 
 impl OneLine for Count {
-    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+    fn show(mut m: &SeqFile) -> Result<(), Overflow> {
         let n = ARBOR.get().map_or(0, |a| a.list.len());
-        put_decimal(m, n as u64)?;
+        put_decimal(&mut m, n as u64)?;
         m.put(b"\n")
     }
 }
@@ -93,9 +97,9 @@ impl OneLine for Count {
 struct Violations;
 
 impl OneLine for Violations {
-    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+    fn show(mut m: &SeqFile) -> Result<(), Overflow> {
         let n = ARBOR.get().map_or(0, |a| a.list.violations());
-        put_decimal(m, n)?;
+        put_decimal(&mut m, n)?;
         m.put(b"\n")
     }
 }
@@ -105,12 +109,12 @@ struct Policy;
 
 impl OneLine for Policy {
     /// One record, the whole policy, rendered from one RCU snapshot.
-    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
-        policy::render(m)
+    fn show(mut m: &SeqFile) -> Result<(), Overflow> {
+        policy::render(&mut m)
     }
 }
 
-impl Replaceable for Policy {
+impl Writable for Policy {
     const MAX_WRITE: usize = policy::MAX_POLICY_SIZE;
 
     fn store(input: &[u8]) -> Result {
@@ -133,7 +137,7 @@ const NR_PCRS: u32 = 24;
 struct SoftwarePcrs<const SHA256: bool>;
 
 impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
-    fn show(m: &mut SeqFile) -> Result<(), Overflow> {
+    fn show(mut m: &SeqFile) -> Result<(), Overflow> {
         let pcrs = ARBOR.get().map(|a| a.list.pcrs());
         for i in 0..NR_PCRS {
             m.put(b"PCR-")?;
@@ -146,7 +150,7 @@ impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
                 (_, false) => zero.get(..20).unwrap_or_default(),
                 (_, true) => &zero,
             };
-            put_hex(m, value)?;
+            put_hex(&mut m, value)?;
             m.put(b"\n")?;
         }
         Ok(())
@@ -157,20 +161,17 @@ impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
 /// logged. Readable by all; writing needs `CAP_MAC_ADMIN`.
 struct Enforce;
 
-/// Renders a flag as a control file shows it: `1\n` or `0\n`.
-fn show_flag(buf: &mut [u8; CONTROL_MAX], on: bool) -> usize {
-    buf[0] = if on { b'1' } else { b'0' };
-    buf[1] = b'\n';
-    2
+impl OneLine for Enforce {
+    fn show(m: &SeqFile) -> Result<(), Overflow> {
+        m.write(mode::show_flag(mode::enforcing()))
+    }
 }
 
-impl Control for Enforce {
-    fn show(buf: &mut [u8; CONTROL_MAX]) -> usize {
-        show_flag(buf, mode::enforcing())
-    }
+impl Writable for Enforce {
+    const MAX_WRITE: usize = CONTROL_MAX;
 
     fn store(input: &[u8]) -> Result {
-        let on = mode::parse(input).ok_or(EINVAL)?;
+        let on = mode::parse_flag(input).ok_or(EINVAL)?;
         if on != mode::enforcing() {
             if let Err(e) = mode::set_enforcing(on) {
                 pr_info!("refused to switch to permissive mode: locked in enforcing mode\n");
@@ -189,13 +190,17 @@ impl Control for Enforce {
 /// with `EPERM`. Writing needs `CAP_MAC_ADMIN`.
 struct Lockdown;
 
-impl Control for Lockdown {
-    fn show(buf: &mut [u8; CONTROL_MAX]) -> usize {
-        show_flag(buf, mode::locked())
+impl OneLine for Lockdown {
+    fn show(m: &SeqFile) -> Result<(), Overflow> {
+        m.write(mode::show_flag(mode::locked()))
     }
+}
+
+impl Writable for Lockdown {
+    const MAX_WRITE: usize = CONTROL_MAX;
 
     fn store(input: &[u8]) -> Result {
-        match mode::parse(input).ok_or(EINVAL)? {
+        match mode::parse_flag(input).ok_or(EINVAL)? {
             true => {
                 if mode::lock() {
                     pr_info!("locked in enforcing mode; only signed policies are accepted\n");
@@ -234,8 +239,8 @@ pub(crate) fn create() -> Result {
         &dir,
     )?;
     securityfs::create_file::<Violations>(c_str!("violations"), MODE_READ_ONLY, &dir)?;
-    securityfs::create_control_file::<Enforce>(c_str!("enforce"), 0o644, &dir)?;
-    securityfs::create_control_file::<Lockdown>(c_str!("lockdown"), 0o644, &dir)?;
-    securityfs::create_replaceable_file::<Policy>(c_str!("policy"), 0o600, &dir)?;
+    securityfs::create_writable_file::<Enforce>(c_str!("enforce"), 0o644, &dir)?;
+    securityfs::create_writable_file::<Lockdown>(c_str!("lockdown"), 0o644, &dir)?;
+    securityfs::create_writable_file::<Policy>(c_str!("policy"), 0o600, &dir)?;
     Ok(())
 }

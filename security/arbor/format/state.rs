@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Per-inode and per-file state: which version of a file was last
 //! measured, appraised and audited, and who has it open.
+//!
+//! The kernel keeps an [`InodeState`] in each inode's security blob and a
+//! [`FileState`] in each open file's; both are plain atomics, so the
+//! packing of versions and verdicts into them is tested on the host with
+//! the very code the kernel runs.
 
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
@@ -22,7 +27,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 /// The blob is zero-filled at allocation, and all-zero is a valid state:
 /// version 0, nothing evaluated.
 #[derive(Default)]
-pub(crate) struct InodeState {
+pub struct InodeState {
     version: AtomicU64,
     /// `(version + 1) << 1 | trusted` of the last appraisal; 0 for none.
     checked: AtomicU64,
@@ -50,73 +55,72 @@ pub(crate) struct InodeState {
 impl InodeState {
     /// Notes that the file's content or signature may be changing or has
     /// changed.
-    pub(crate) fn content_changing(&self) {
+    pub fn content_changing(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The current version.
-    pub(crate) fn version(&self) -> u64 {
+    pub fn version(&self) -> u64 {
         self.version.load(Ordering::Acquire)
     }
 
     /// The verdict recorded for version `v`, if it was evaluated:
     /// `Some(true)` for trusted.
-    pub(crate) fn verdict(&self, v: u64) -> Option<bool> {
-        let c = self.checked.load(Ordering::Acquire);
-        (c >> 1 == v.wrapping_add(1) & (u64::MAX >> 1)).then_some(c & 1 == 1)
+    pub fn verdict(&self, v: u64) -> Option<bool> {
+        unpack_verdict(self.checked.load(Ordering::Acquire), v)
     }
 
     /// Notes that fs-verity verified the file's built-in signature.
-    pub(crate) fn set_fsverity_sig_valid(&self) {
+    pub fn set_fsverity_sig_valid(&self) {
         self.fsverity_sig_valid.store(true, Ordering::Release);
     }
 
     /// Whether fs-verity verified the file's built-in signature.
-    pub(crate) fn fsverity_sig_valid(&self) -> bool {
+    pub fn fsverity_sig_valid(&self) -> bool {
         self.fsverity_sig_valid.load(Ordering::Acquire)
     }
 
     /// Records the verdict for version `v`.
-    pub(crate) fn set_verdict(&self, v: u64, trusted: bool) {
-        let c = (v.wrapping_add(1) & (u64::MAX >> 1)) << 1 | u64::from(trusted);
-        self.checked.store(c, Ordering::Release);
+    pub fn set_verdict(&self, v: u64, trusted: bool) {
+        self.checked
+            .store(pack_verdict(v, trusted), Ordering::Release);
     }
 
     /// Whether version `v` was measured.
-    pub(crate) fn measured(&self, v: u64) -> bool {
-        self.measured.load(Ordering::Acquire) == v.wrapping_add(1)
+    pub fn measured(&self, v: u64) -> bool {
+        self.measured.load(Ordering::Acquire) == tag(v)
     }
 
     /// Records that version `v` was measured, with `digest`.
-    pub(crate) fn set_measured(&self, v: u64, digest: &[u8]) {
+    pub fn set_measured(&self, v: u64, digest: &[u8]) {
         self.measured_digest
             .store(digest_prefix(digest), Ordering::Release);
-        self.measured.store(v.wrapping_add(1), Ordering::Release);
+        self.measured.store(tag(v), Ordering::Release);
     }
 
     /// Whether `digest` is the digest last measured (its first 8 bytes).
-    pub(crate) fn measured_digest_is(&self, digest: &[u8]) -> bool {
+    pub fn measured_digest_is(&self, digest: &[u8]) -> bool {
         self.measured_digest.load(Ordering::Acquire) == digest_prefix(digest)
     }
 
     /// Whether version `v` was audited by an `audit` rule.
-    pub(crate) fn audited(&self, v: u64) -> bool {
-        self.audited.load(Ordering::Acquire) == v.wrapping_add(1)
+    pub fn audited(&self, v: u64) -> bool {
+        self.audited.load(Ordering::Acquire) == tag(v)
     }
 
     /// Records that version `v` was audited; returns whether it was not
     /// already (so that racing tasks audit it once).
-    pub(crate) fn set_audited(&self, v: u64) -> bool {
-        self.audited.swap(v.wrapping_add(1), Ordering::AcqRel) != v.wrapping_add(1)
+    pub fn set_audited(&self, v: u64) -> bool {
+        self.audited.swap(tag(v), Ordering::AcqRel) != tag(v)
     }
 
     /// Counts a file opened for reading only.
-    pub(crate) fn reader_opened(&self) {
+    pub fn reader_opened(&self) {
         self.readers.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Uncounts a file counted by [`Self::reader_opened`].
-    pub(crate) fn reader_closed(&self) {
+    pub fn reader_closed(&self) {
         // Saturates rather than wraps; a pairing bug must not turn into
         // endless violations.
         let _ = self
@@ -125,23 +129,57 @@ impl InodeState {
     }
 
     /// Whether some file has the inode open for reading only.
-    pub(crate) fn has_readers(&self) -> bool {
+    pub fn has_readers(&self) -> bool {
         self.readers.load(Ordering::Acquire) > 0
     }
 
     /// Notes that a reader of the file was measured.
-    pub(crate) fn set_must_measure(&self) {
+    pub fn set_must_measure(&self) {
         self.must_measure.store(true, Ordering::Release);
     }
 
     /// Whether a reader of the file was measured.
-    pub(crate) fn must_measure(&self) -> bool {
+    pub fn must_measure(&self) -> bool {
         self.must_measure.load(Ordering::Acquire)
     }
 }
 
+/// How a version is stored in the `measured` and `audited` words: plus
+/// one, so that the all-zero state means "nothing done" for version 0.
+/// Versions wrap after 2^64 changes; a stale tag would need exactly that
+/// many changes between two uses.
+pub const fn tag(v: u64) -> u64 {
+    v.wrapping_add(1)
+}
+
+/// How a verdict for version `v` is stored in the `checked` word: the
+/// version's [`tag`] (its low 63 bits) shifted left, and the verdict in
+/// bit 0. Zero means "never appraised".
+pub const fn pack_verdict(v: u64, trusted: bool) -> u64 {
+    (tag(v) & (u64::MAX >> 1)) << 1 | trusted as u64
+}
+
+/// The verdict that the `checked` word `c` holds for version `v`, if it
+/// holds one for that version.
+pub const fn unpack_verdict(c: u64, v: u64) -> Option<bool> {
+    if c >> 1 == tag(v) & (u64::MAX >> 1) {
+        Some(c & 1 == 1)
+    } else {
+        None
+    }
+}
+
+/// The version of a file for measurement and appraisal: the inode's
+/// change count `changes`, with the fs-verity bit. Enabling fs-verity
+/// changes a file's digest (fs-verity's tree may use other parameters
+/// than the one computed before) without changing its content, so it
+/// starts a new version.
+pub const fn version(changes: u64, verity: bool) -> u64 {
+    changes << 1 | verity as u64
+}
+
 /// The first 8 bytes of `digest` (all digests are longer), as a number.
-fn digest_prefix(digest: &[u8]) -> u64 {
+pub fn digest_prefix(digest: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     for (d, s) in b.iter_mut().zip(digest) {
         *d = *s;
@@ -152,7 +190,7 @@ fn digest_prefix(digest: &[u8]) -> u64 {
 /// arbor's part of an open file's security blob. All-zero (its state at
 /// allocation) is valid.
 #[derive(Default)]
-pub(crate) struct FileState {
+pub struct FileState {
     /// The file was counted in its inode's [`InodeState`] readers, and must
     /// be uncounted when it is released.
     counted_reader: AtomicBool,
@@ -160,12 +198,12 @@ pub(crate) struct FileState {
 
 impl FileState {
     /// Notes that the file was counted as a reader.
-    pub(crate) fn set_counted_reader(&self) {
+    pub fn set_counted_reader(&self) {
         self.counted_reader.store(true, Ordering::Release);
     }
 
     /// Whether the file was counted as a reader; clears the mark.
-    pub(crate) fn take_counted_reader(&self) -> bool {
+    pub fn take_counted_reader(&self) -> bool {
         self.counted_reader.swap(false, Ordering::AcqRel)
     }
 }

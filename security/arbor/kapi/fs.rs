@@ -1,34 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Borrowed views of `struct file`, `struct inode` and `struct linux_binprm`.
+//! Files, inodes, dentries and the exec in progress: `struct file`,
+//! `struct inode`, `struct dentry` and `struct linux_binprm`.
+//!
+//! [`File`] is shaped like `kernel::fs::File` of later kernels: a
+//! transparent wrapper that is always reference-counted, borrowed as
+//! `&File` from a hook's argument or owned as `ARef<File>`.
 
+use super::cred::Credential;
 use crate::format::merkle::{Digest, HashAlgorithm};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::types::Opaque;
+use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
-/// An open file, borrowed for the duration of a hook.
+/// Wraps the kernel's `struct file`: an open file.
 ///
 /// # Invariants
 ///
-/// The wrapped `struct file` is valid and holds a reference for as long as
-/// the borrow lasts.
+/// Instances are always reference-counted: the `struct file` is valid and
+/// its count (`f_count`) is non-zero for as long as a `&File` exists.
 #[repr(transparent)]
-pub(crate) struct File(Opaque<bindings::file>);
+pub(crate) struct File {
+    inner: Opaque<bindings::file>,
+}
+
+// SAFETY: `struct file` is shared between tasks; its reference count is
+// atomic and `fput` may be called from any thread (it defers the final
+// release to a context that may sleep).
+unsafe impl Send for File {}
+
+// SAFETY: the methods of `&File` only read fields that do not change while
+// the file is open (`f_mode`'s access bits, `f_path`, `f_cred`) or call
+// functions that are safe to call concurrently on one file.
+unsafe impl Sync for File {}
+
+// SAFETY: `get_file` and `fput` take and drop a reference; the file stays
+// valid while the count is non-zero.
+unsafe impl AlwaysRefCounted for File {
+    fn inc_ref(&self) {
+        // SAFETY: the existence of `&self` means the count is non-zero.
+        unsafe { bindings::get_file(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: core::ptr::NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it owns.
+        unsafe { bindings::fput(obj.cast().as_ptr()) };
+    }
+}
 
 impl File {
-    /// Borrows a `struct file` handed to a hook.
+    /// Borrows a `struct file`.
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a valid file that stays referenced for `'a`.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::file) -> &'a Self {
-        // SAFETY: `File` is a transparent wrapper; validity is the caller's promise.
+    /// `ptr` must point to a valid file whose reference count stays
+    /// non-zero for `'a` (a hook's argument, for the duration of the hook).
+    pub(crate) unsafe fn from_raw_file<'a>(ptr: *const bindings::file) -> &'a File {
+        // SAFETY: `File` is a transparent wrapper; validity for `'a` is the
+        // caller's promise.
         unsafe { &*ptr.cast() }
     }
 
+    /// The raw pointer, for C calls.
     pub(crate) fn as_ptr(&self) -> *mut bindings::file {
-        self.0.get()
+        self.inner.get()
+    }
+
+    /// The credentials the file was opened with (`f_cred`).
+    pub(crate) fn cred(&self) -> &Credential {
+        // SAFETY: `f_cred` is set at open and holds a reference until the
+        // file is freed, which outlives `&self`.
+        unsafe { Credential::from_ptr((*self.as_ptr()).f_cred) }
     }
 
     /// The file's inode.
@@ -64,19 +106,20 @@ impl File {
 
     /// Opens the same file again, read-only, with the credentials it was
     /// opened with: for reading the content of a file opened write-only.
-    pub(crate) fn reopen_read_only(&self) -> Result<OwnedFile> {
-        // SAFETY: `f_path` and `f_cred` of a referenced file are valid;
-        // `dentry_open` takes its own references to them.
+    pub(crate) fn reopen_read_only(&self) -> Result<ARef<File>> {
+        // SAFETY: `f_path` of a referenced file is valid; `dentry_open`
+        // takes its own references to the path and the credentials.
         let f = kernel::error::from_err_ptr(unsafe {
             bindings::dentry_open(
                 &(*self.as_ptr()).f_path,
                 (bindings::O_RDONLY | bindings::O_LARGEFILE) as core::ffi::c_int,
-                (*self.as_ptr()).f_cred,
+                self.cred().as_ptr(),
             )
         })?;
-        let f = core::ptr::NonNull::new(f).ok_or(EINVAL)?;
-        // INVARIANT: `dentry_open` returned a file with a reference we own.
-        Ok(OwnedFile(f))
+        let f = core::ptr::NonNull::new(f.cast::<File>()).ok_or(EINVAL)?;
+        // SAFETY: `dentry_open` returned a new file with one reference,
+        // which the `ARef` now owns.
+        Ok(unsafe { ARef::from_raw(f) })
     }
 
     /// Whether the file was opened for writing.
@@ -168,30 +211,6 @@ impl File {
             Ok(e) => Err(Error::from_errno(e)),
             Err(_) => Err(EINVAL),
         }
-    }
-}
-
-/// A file arbor opened itself; closed (`fput`) when dropped.
-///
-/// # Invariants
-///
-/// The pointer is a valid file whose reference this value owns.
-pub(crate) struct OwnedFile(core::ptr::NonNull<bindings::file>);
-
-impl core::ops::Deref for OwnedFile {
-    type Target = File;
-
-    fn deref(&self) -> &File {
-        // SAFETY: by the type invariant the file stays referenced as long
-        // as `self`, which outlives the borrow.
-        unsafe { File::from_raw(self.0.as_ptr()) }
-    }
-}
-
-impl Drop for OwnedFile {
-    fn drop(&mut self) {
-        // SAFETY: by the type invariant this value owns one reference.
-        unsafe { bindings::fput(self.0.as_ptr()) };
     }
 }
 
@@ -439,32 +458,6 @@ impl Binprm {
     pub(crate) fn file(&self) -> &File {
         // SAFETY: during `bprm_check_security` the binprm holds a reference
         // to its open file.
-        unsafe { File::from_raw((*self.0.get()).file) }
+        unsafe { File::from_raw_file((*self.0.get()).file) }
     }
-}
-
-/// Yields the CPU if a reschedule is due, for long loops. May sleep: for
-/// contexts that can (the hooks that hash files; see `crate::hooks`).
-pub(crate) fn cond_resched() {
-    // SAFETY: `cond_resched` has no precondition; whether sleeping is
-    // allowed here is the caller's context rule, as for any sleeping
-    // function, and no arbor caller holds a spinlock or an RCU read lock.
-    unsafe { bindings::cond_resched() };
-}
-
-/// Whether a log line about an event an unprivileged user can trigger (a
-/// denial, a violation) may be printed now: the kernel's shared printk rate
-/// limit (`printk_ratelimit()`, tuned with the `kernel.printk_ratelimit`
-/// and `kernel.printk_ratelimit_burst` sysctls). Audit records are not
-/// limited by it.
-pub(crate) fn log_ratelimit() -> bool {
-    // SAFETY: the function name is a NUL-terminated static string; the
-    // call only takes the rate limit's spinlock.
-    unsafe { bindings::__printk_ratelimit(c"arbor".as_ptr().cast()) != 0 }
-}
-
-/// Whether the current task has been sent a fatal signal.
-pub(crate) fn fatal_signal_pending() -> bool {
-    // SAFETY: `get_current()` is always valid in process context.
-    unsafe { bindings::fatal_signal_pending(bindings::get_current()) }
 }

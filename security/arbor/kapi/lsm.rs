@@ -1,97 +1,282 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Registration with the LSM framework, the hook entry points and the
-//! per-inode security blob.
+//! Linux Security Modules written in Rust: the hooks as a trait, and the
+//! registration of a built-in LSM.
 //!
-//! arbor is built in, so it registers the way C LSMs do: a `struct lsm_info`
-//! in the `.lsm_info.init` section, whose init function (in `.init.text`,
-//! because it calls the `__init` `security_add_hooks()`) installs the hook
-//! list. The framework calls it from `security_init()` only if arbor is in
-//! `CONFIG_LSM` or `lsm=`; otherwise nothing of arbor runs, including the
-//! late initcall below, which checks [`ACTIVE`].
+//! An LSM implements [`Lsm`] with `#[vtable]`, one method per hook it
+//! wants, and names its type in [`define_lsm!`]. The macro emits what a C
+//! LSM declares with `DEFINE_LSM()`: a `struct lsm_info` in the
+//! `.lsm_info.init` section, the blob sizes, the LSM id and the hook list
+//! (in `.data..ro_after_init`, as C LSMs' `__ro_after_init` data), and a
+//! late initcall. The framework calls the init function from
+//! `security_init()` only if the LSM is in `CONFIG_LSM` or `lsm=`; it
+//! installs one `security_hook_list` entry for each method the LSM
+//! implements (the `HAS_*` constants `#[vtable]` generates). Otherwise
+//! nothing of the LSM runs: its late initcall checks that it was
+//! initialised.
 //!
-//! Each `extern "C"` hook converts its raw arguments into the safe wrappers
-//! of [`super::file`] and calls the matching function in [`crate::hooks`].
+//! Each hook's entry point below turns the raw C arguments into the safe
+//! wrappers of [`super::fs`] and [`super::mm`] and calls the LSM's method.
+//! Adding a hook is one trait method, one entry point and one line in
+//! [`install`].
 
-use super::file::{Binprm, Dentry, File, Inode};
-use crate::state::{FileState, InodeState};
+use super::fs::{Binprm, Dentry, File, Inode};
+use super::mm::{Prot, VmArea};
 use core::cell::UnsafeCell;
 use core::ffi::c_int;
 use core::ptr::{addr_of_mut, null_mut};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
+use kernel::build_error;
+use kernel::error::VTABLE_DEFAULT_ERROR;
+use kernel::init::Zeroable;
+use kernel::prelude::*;
+use kernel::str::CStr;
 
-/// A static the C side reads and writes during boot.
-///
-/// # Invariants
-///
-/// Rust code accesses the contents only during the single-threaded LSM init
-/// or, read-only, after it.
-#[repr(transparent)]
-struct CStatic<T>(UnsafeCell<T>);
+/// The attribute changes of a `setattr` (`ia_valid`'s `ATTR_*` bits).
+#[derive(Clone, Copy)]
+pub(crate) struct AttrChanges(u32);
 
-// SAFETY: by the type invariant, all writes happen before any concurrent
-// reader exists (the LSM framework initialises LSMs on the boot CPU before
-// SMP bring-up and before any hook can run).
-unsafe impl<T> Sync for CStatic<T> {}
-
-impl<T> CStatic<T> {
-    const fn new(v: T) -> Self {
-        Self(UnsafeCell::new(v))
-    }
-
-    fn get(&self) -> *mut T {
-        self.0.get()
+impl AttrChanges {
+    /// Whether the size changes (`ATTR_SIZE`: truncate, `O_TRUNC`,
+    /// `ftruncate`).
+    pub(crate) fn size(self) -> bool {
+        self.0 & bindings::ATTR_SIZE != 0
     }
 }
 
-/// Whether the LSM framework initialised arbor (it is in the LSM list).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// What `inode_setintegrity` reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Integrity {
+    /// fs-verity verified the file's built-in signature
+    /// (`LSM_INT_FSVERITY_BUILTINSIG_VALID`).
+    FsverityBuiltinSigValid,
+    /// Anything else (dm-verity root hashes and signatures).
+    Other,
+}
 
-const _: () = assert!(core::mem::align_of::<InodeState>() <= core::mem::size_of::<usize>());
-const _: () = assert!(core::mem::align_of::<FileState>() <= core::mem::size_of::<usize>());
+/// A Linux Security Module: one method per LSM hook, each called as the
+/// C hook of the same name is. Implementations use `#[vtable]`; only the
+/// methods an implementation defines are installed.
+///
+/// Each method's documentation says what its caller holds; the
+/// implementation must not do what that forbids (for example, sleep or
+/// read files under the mmap lock).
+#[vtable]
+pub(crate) trait Lsm: 'static {
+    /// The LSM's name, as in `CONFIG_LSM` and `lsm=`.
+    const NAME: &'static CStr;
+    /// The LSM's id (`LSM_ID_*`, `include/uapi/linux/lsm.h`).
+    const ID: u64;
+    /// The LSM's part of each inode's security blob; all-zero, as the
+    /// framework allocates it, must be a valid value.
+    type InodeBlob: Zeroable + Sync;
+    /// The LSM's part of each open file's security blob; all-zero must be
+    /// a valid value.
+    type FileBlob: Zeroable + Sync;
 
-// The LSM framework keeps pointers to the blob sizes, the LSM id and the
-// hook list, and reads them on every hook call; like the C LSMs'
-// `__ro_after_init` data, they are written only during init and are
-// read-only once the kernel marks that section read-only.
+    /// Called once the hooks are installed, during `security_init()`, on
+    /// the boot CPU, with the kernel command line. Only core kernel
+    /// services are up: no filesystems, no crypto, no securityfs.
+    fn init(cmdline: &[u8]);
 
-/// Blob space arbor asks for; the framework replaces each size with the
-/// offset of arbor's part in the shared blob.
-#[link_section = ".data..ro_after_init"]
-static BLOB_SIZES: CStatic<bindings::lsm_blob_sizes> = CStatic::new(bindings::lsm_blob_sizes {
-    lbs_inode: core::mem::size_of::<InodeState>() as c_int,
-    lbs_file: core::mem::size_of::<FileState>() as c_int,
-    // SAFETY: all-zero (no space) is valid for the other blob sizes.
-    ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
-});
+    /// Called at late_initcall time, once securityfs, the crypto API and
+    /// the TPM drivers are up.
+    fn late_init() -> Result;
 
-#[link_section = ".data..ro_after_init"]
-static LSM_ID: CStatic<bindings::lsm_id> = CStatic::new(bindings::lsm_id {
-    name: c"arbor".as_ptr().cast(),
-    id: bindings::LSM_ID_ARBOR as u64,
-});
+    /// `bprm_check_security`: `bprm`'s file is about to run. Process
+    /// context; exec holds `cred_guard_mutex` and denies writers to the
+    /// file. The file may be read.
+    fn bprm_check_security(_bprm: &Binprm) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
-const NR_HOOKS: usize = 11;
+    /// `file_open`: `file` is being opened; its mode and write access are
+    /// set up, `->open` has not run. For filesystems with `->atomic_open`
+    /// the parent directory's `i_rwsem` is held: no file I/O.
+    fn file_open(_file: &File) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
-/// arbor's hook list, filled in by `arbor_init`.
-#[link_section = ".data..ro_after_init"]
-static HOOKS: CStatic<[bindings::security_hook_list; NR_HOOKS]> =
-    // SAFETY: all-zero is a valid (empty) hook list.
-    CStatic::new(unsafe { core::mem::zeroed() });
+    /// `file_post_open`: `file` was opened with the access `mask`
+    /// (`MAY_*`). No inode lock held; the file may be read.
+    fn file_post_open(_file: &File, _mask: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
-#[used]
-#[link_section = ".lsm_info.init"]
-static LSM_INFO: CStatic<bindings::lsm_info> = CStatic::new(bindings::lsm_info {
-    name: c"arbor".as_ptr().cast(),
-    order: bindings::lsm_order_LSM_ORDER_MUTABLE,
-    flags: 0,
-    enabled: null_mut(),
-    init: Some(arbor_init),
-    blobs: BLOB_SIZES.0.get(),
-});
+    /// `file_release`: the last reference to `file` is going. Must not
+    /// fail or sleep for long.
+    fn file_release(_file: &File) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
-/// One entry of the hook list: the static-call slots for `$hook` and
-/// arbor's function for it.
+    /// `inode_setattr`: `dentry`'s attributes are about to change; the
+    /// inode's `i_rwsem` is held.
+    fn inode_setattr(_dentry: &Dentry, _changes: AttrChanges) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `inode_post_setattr`: `dentry`'s attributes changed.
+    fn inode_post_setattr(_dentry: &Dentry, _changes: AttrChanges) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `inode_post_setxattr`: the extended attribute `name` of `dentry`
+    /// was set.
+    fn inode_post_setxattr(_dentry: &Dentry, _name: &CStr) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `inode_post_removexattr`: the extended attribute `name` of
+    /// `dentry` was removed.
+    fn inode_post_removexattr(_dentry: &Dentry, _name: &CStr) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `mmap_file`: `file` (`None`: anonymous memory) is about to be
+    /// mapped with `prot`. Called before the mmap lock is taken
+    /// (`vm_mmap_pgoff`, `remap_file_pages`, `shmat`): the file may be
+    /// read.
+    fn mmap_file(_file: Option<&File>, _prot: Prot) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `file_mprotect`: `vma` is about to get the protection `prot`. The
+    /// mmap lock is held for writing; it ranks below `i_rwsem` and the
+    /// page locks a read takes, so no file I/O.
+    fn file_mprotect(_vma: &VmArea, _prot: Prot) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `inode_setintegrity`: a filesystem or device mapper reports
+    /// integrity data of `inode`.
+    fn inode_setintegrity(_inode: &Inode, _kind: Integrity) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Number of hooks [`Lsm`] has methods for.
+const MAX_HOOKS: usize = 11;
+
+/// What [`define_lsm!`] stores for an LSM: the data the framework keeps
+/// pointers to and reads on every hook call.
+///
+/// # Invariants
+///
+/// The fields are written only during the LSM init function (which runs
+/// once, on the boot CPU, before SMP bring-up and before any hook can be
+/// called) and by the framework before it; afterwards they are only read.
+pub(crate) struct Registration {
+    /// Blob space asked for; the framework replaces each size with the
+    /// offset of the LSM's part in the shared blob.
+    blobs: UnsafeCell<bindings::lsm_blob_sizes>,
+    id: UnsafeCell<bindings::lsm_id>,
+    hooks: UnsafeCell<[bindings::security_hook_list; MAX_HOOKS]>,
+    /// Whether the framework initialised the LSM.
+    active: AtomicBool,
+}
+
+// SAFETY: by the type invariant, all writes happen before any concurrent
+// reader exists.
+unsafe impl Sync for Registration {}
+
+impl Registration {
+    /// The registration of `L`, for [`define_lsm!`].
+    pub(crate) const fn new<L: Lsm>() -> Self {
+        // The framework aligns blob offsets to pointer size.
+        assert!(core::mem::align_of::<L::InodeBlob>() <= core::mem::size_of::<usize>());
+        assert!(core::mem::align_of::<L::FileBlob>() <= core::mem::size_of::<usize>());
+        Self {
+            blobs: UnsafeCell::new(bindings::lsm_blob_sizes {
+                lbs_inode: core::mem::size_of::<L::InodeBlob>() as c_int,
+                lbs_file: core::mem::size_of::<L::FileBlob>() as c_int,
+                // SAFETY: all-zero (no space) is valid for the other sizes.
+                ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+            }),
+            id: UnsafeCell::new(bindings::lsm_id {
+                name: L::NAME.as_char_ptr(),
+                id: L::ID,
+            }),
+            // SAFETY: all-zero is a valid (empty) hook list.
+            hooks: UnsafeCell::new(unsafe { core::mem::zeroed() }),
+            active: AtomicBool::new(false),
+        }
+    }
+}
+
+/// A `struct lsm_info`, for the `.lsm_info.init` section.
+#[repr(transparent)]
+pub(crate) struct Info(bindings::lsm_info);
+
+// SAFETY: the framework reads the info during boot, on the boot CPU; Rust
+// code never accesses it.
+unsafe impl Sync for Info {}
+
+impl Info {
+    /// The info of `L`, registered in `reg`.
+    pub(crate) const fn new<L: Registered>(reg: &'static Registration) -> Self {
+        Self(bindings::lsm_info {
+            name: L::NAME.as_char_ptr(),
+            order: bindings::lsm_order_LSM_ORDER_MUTABLE,
+            flags: 0,
+            enabled: null_mut(),
+            init: Some(init::<L>),
+            blobs: reg.blobs.get(),
+        })
+    }
+}
+
+/// Implemented by [`define_lsm!`]: where an LSM's registration is.
+pub(crate) trait Registered: Lsm {
+    /// The LSM's registration.
+    fn registration() -> &'static Registration;
+}
+
+/// Registers the built-in LSM implemented by `$lsm` (a type implementing
+/// [`Lsm`]), as `DEFINE_LSM()` does for C LSMs. At most once per kernel
+/// object.
+macro_rules! define_lsm {
+    ($lsm:ty) => {
+        #[link_section = ".data..ro_after_init"]
+        static __LSM_REGISTRATION: $crate::kapi::lsm::Registration =
+            $crate::kapi::lsm::Registration::new::<$lsm>();
+
+        #[used]
+        #[link_section = ".lsm_info.init"]
+        static __LSM_INFO: $crate::kapi::lsm::Info =
+            $crate::kapi::lsm::Info::new::<$lsm>(&__LSM_REGISTRATION);
+
+        impl $crate::kapi::lsm::Registered for $lsm {
+            fn registration() -> &'static $crate::kapi::lsm::Registration {
+                &__LSM_REGISTRATION
+            }
+        }
+
+        // Set up at late_initcall time, after securityfs and the crypto
+        // algorithms have registered (long after LSM init). The entry has
+        // the layout `initcall_entry_t` has on this architecture, as
+        // `__define_initcall` would emit it: a 32-bit offset from the
+        // entry where there are PREL32 relocations, a function pointer
+        // elsewhere.
+        #[cfg(CONFIG_HAVE_ARCH_PREL32_RELOCATIONS)]
+        core::arch::global_asm!(
+            ".pushsection .initcall7.init, \"a\"",
+            ".balign 4",
+            ".long {init} - .",
+            ".popsection",
+            init = sym $crate::kapi::lsm::late_init::<$lsm>,
+        );
+
+        #[cfg(not(CONFIG_HAVE_ARCH_PREL32_RELOCATIONS))]
+        #[used]
+        #[link_section = ".initcall7.init"]
+        static __LSM_LATE_INITCALL: extern "C" fn() -> core::ffi::c_int =
+            $crate::kapi::lsm::late_init::<$lsm>;
+    };
+}
+pub(crate) use define_lsm;
+
+/// One entry of the hook list: the static-call slots for `$hook` and the
+/// entry point `$f`.
 macro_rules! hook {
     ($hook:ident, $f:expr) => {
         bindings::security_hook_list {
@@ -103,65 +288,88 @@ macro_rules! hook {
     };
 }
 
+/// The hook list entries for the methods `L` implements, and how many.
+fn install<L: Lsm>() -> ([bindings::security_hook_list; MAX_HOOKS], usize) {
+    // SAFETY: all-zero is a valid (empty) hook list.
+    let mut list: [bindings::security_hook_list; MAX_HOOKS] = unsafe { core::mem::zeroed() };
+    let wanted = [
+        (
+            L::HAS_BPRM_CHECK_SECURITY,
+            hook!(bprm_check_security, bprm_check_security::<L>),
+        ),
+        (L::HAS_FILE_OPEN, hook!(file_open, file_open::<L>)),
+        (
+            L::HAS_FILE_POST_OPEN,
+            hook!(file_post_open, file_post_open::<L>),
+        ),
+        (L::HAS_FILE_RELEASE, hook!(file_release, file_release::<L>)),
+        (
+            L::HAS_INODE_SETATTR,
+            hook!(inode_setattr, inode_setattr::<L>),
+        ),
+        (
+            L::HAS_INODE_POST_SETATTR,
+            hook!(inode_post_setattr, inode_post_setattr::<L>),
+        ),
+        (
+            L::HAS_INODE_POST_SETXATTR,
+            hook!(inode_post_setxattr, inode_post_setxattr::<L>),
+        ),
+        (
+            L::HAS_INODE_POST_REMOVEXATTR,
+            hook!(inode_post_removexattr, inode_post_removexattr::<L>),
+        ),
+        (L::HAS_MMAP_FILE, hook!(mmap_file, mmap_file::<L>)),
+        (
+            L::HAS_FILE_MPROTECT,
+            hook!(file_mprotect, file_mprotect::<L>),
+        ),
+        (
+            L::HAS_INODE_SETINTEGRITY,
+            hook!(inode_setintegrity, inode_setintegrity::<L>),
+        ),
+    ];
+    let mut n = 0;
+    for (slot, entry) in list
+        .iter_mut()
+        .zip(wanted.into_iter().filter_map(|(has, e)| has.then_some(e)))
+    {
+        *slot = entry;
+        n += 1;
+    }
+    (list, n)
+}
+
 /// The LSM init function (`lsm_info.init`).
 ///
 /// # Safety
 ///
-/// Called once by the LSM framework from `security_init()`, on the boot CPU,
-/// before SMP bring-up.
+/// Called once by the LSM framework from `security_init()`, on the boot
+/// CPU, before SMP bring-up.
 #[link_section = ".init.text"]
-unsafe extern "C" fn arbor_init() -> c_int {
-    let hooks = [
-        hook!(bprm_check_security, bprm_check_security),
-        hook!(file_open, file_open),
-        hook!(file_post_open, file_post_open),
-        hook!(file_release, file_release),
-        hook!(inode_setattr, inode_setattr),
-        hook!(inode_post_setattr, inode_post_setattr),
-        hook!(inode_post_setxattr, inode_post_setxattr),
-        hook!(inode_post_removexattr, inode_post_removexattr),
-        hook!(mmap_file, mmap_file),
-        hook!(file_mprotect, file_mprotect),
-        hook!(inode_setintegrity, inode_setintegrity),
-    ];
+unsafe extern "C" fn init<L: Registered>() -> c_int {
+    let reg = L::registration();
+    let (list, n) = install::<L>();
     // SAFETY: LSM init runs once, on the boot CPU, before any hook can be
-    // called: nothing else accesses `HOOKS` yet. `security_add_hooks` keeps
-    // pointers into `HOOKS` and `LSM_ID`, which are static.
+    // called: nothing else accesses the registration yet (type invariant
+    // of `Registration`). `security_add_hooks` keeps pointers into the
+    // hook list and the id, which are static.
     unsafe {
-        HOOKS.get().write(hooks);
-        bindings::security_add_hooks(HOOKS.get().cast(), NR_HOOKS as c_int, LSM_ID.get());
+        reg.hooks.get().write(list);
+        bindings::security_add_hooks(reg.hooks.get().cast(), n as c_int, reg.id.get());
     }
-    ACTIVE.store(true, Ordering::Release);
-    crate::init::registered(command_line());
+    reg.active.store(true, Ordering::Release);
+    L::init(command_line());
     0
 }
 
-// arbor's securityfs files and crypto transforms are set up at late_initcall
-// time, after securityfs and the hash algorithms have registered (which
-// happens long after LSM init). The entry has the layout `initcall_t` has
-// on this architecture, as `__define_initcall` would emit it: a 32-bit
-// offset from the entry where the architecture has PREL32 relocations
-// (`initcall_entry_t` is then an int), a function pointer elsewhere.
-#[cfg(CONFIG_HAVE_ARCH_PREL32_RELOCATIONS)]
-core::arch::global_asm!(
-    ".pushsection .initcall7.init, \"a\"",
-    ".balign 4",
-    ".long {init} - .",
-    ".popsection",
-    init = sym arbor_late_init,
-);
-
-#[cfg(not(CONFIG_HAVE_ARCH_PREL32_RELOCATIONS))]
-#[used]
-#[link_section = ".initcall7.init"]
-static LATE_INITCALL: extern "C" fn() -> c_int = arbor_late_init;
-
-extern "C" fn arbor_late_init() -> c_int {
-    if !ACTIVE.load(Ordering::Acquire) {
+/// The LSM's late initcall.
+pub(crate) extern "C" fn late_init<L: Registered>() -> c_int {
+    if !L::registration().active.load(Ordering::Acquire) {
         // Left out by CONFIG_LSM or lsm=: no files, no state.
         return 0;
     }
-    match crate::init::late_init() {
+    match L::late_init() {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -177,18 +385,18 @@ fn command_line() -> &'static [u8] {
         return &[];
     }
     // SAFETY: see above.
-    unsafe { kernel::str::CStr::from_char_ptr(p) }.as_bytes()
+    unsafe { CStr::from_char_ptr(p) }.as_bytes()
 }
 
-/// arbor's part, of type `T`, at `offset` in a security blob.
+/// The LSM's part, of type `T`, at `offset` in a security blob.
 ///
 /// # Safety
 ///
 /// `blob` must be null or a security blob allocated by the LSM framework
-/// with the sizes in [`BLOB_SIZES`], zero-filled, that stays allocated for
-/// `'a`; `offset` must be the offset the framework wrote for arbor's part
-/// of that kind of blob, which it sized with `size_of::<T>()`; all-zero
-/// must be a valid `T`, and `T` must need no more than pointer alignment.
+/// with the sizes the LSM registered, zero-filled, that stays allocated for
+/// `'a`; `offset` must be the offset the framework wrote for the LSM's part
+/// of that kind of blob, which it sized with `size_of::<T>()`; `T` must be
+/// valid all-zero and need no more than pointer alignment.
 unsafe fn blob_part<'a, T>(blob: *mut core::ffi::c_void, offset: c_int) -> Option<&'a T> {
     if blob.is_null() {
         return None;
@@ -200,210 +408,191 @@ unsafe fn blob_part<'a, T>(blob: *mut core::ffi::c_void, offset: c_int) -> Optio
     Some(unsafe { &*blob.cast::<u8>().add(offset).cast::<T>() })
 }
 
-/// arbor's part of an inode's security blob.
-pub(crate) fn inode_state(inode: &Inode) -> Option<&InodeState> {
+/// `L`'s part of an inode's security blob.
+pub(crate) fn inode_blob<L: Registered>(inode: &Inode) -> Option<&L::InodeBlob> {
     // SAFETY: `i_security` is set when the inode is allocated and freed
-    // only after it (after an RCU grace period); the framework wrote
-    // arbor's offset into `lbs_inode` during init, before any inode could
-    // reach a hook, and never changes it. The blob was sized for
-    // `InodeState`, whose alignment and all-zero validity are asserted
-    // above and documented on the type; it outlives the borrow of `inode`.
-    unsafe { blob_part((*inode.as_ptr()).i_security, (*BLOB_SIZES.get()).lbs_inode) }
+    // only after it (after an RCU grace period); the framework wrote the
+    // LSM's offset into `lbs_inode` before any inode could reach a hook,
+    // and never changes it. The blob was sized for `L::InodeBlob`, whose
+    // alignment `Registration::new` asserts and whose all-zero validity
+    // `Zeroable` promises; it outlives the borrow of `inode`.
+    unsafe {
+        blob_part(
+            (*inode.as_ptr()).i_security,
+            (*L::registration().blobs.get()).lbs_inode,
+        )
+    }
 }
 
-/// arbor's part of an open file's security blob.
-pub(crate) fn file_state(file: &File) -> Option<&FileState> {
+/// `L`'s part of an open file's security blob.
+pub(crate) fn file_blob<L: Registered>(file: &File) -> Option<&L::FileBlob> {
     // SAFETY: `f_security` is set when the file is allocated and freed only
     // after `file_release`, when the file can no longer reach a hook; the
-    // framework wrote arbor's offset into `lbs_file` during init and never
-    // changes it. The blob was sized for `FileState` (alignment asserted
-    // above, all-zero valid); it outlives the borrow of `file`.
-    unsafe { blob_part((*file.as_ptr()).f_security, (*BLOB_SIZES.get()).lbs_file) }
+    // framework wrote the LSM's offset into `lbs_file` during init and
+    // never changes it. The blob was sized for `L::FileBlob` (alignment
+    // asserted, all-zero valid); it outlives the borrow of `file`.
+    unsafe {
+        blob_part(
+            (*file.as_ptr()).f_security,
+            (*L::registration().blobs.get()).lbs_file,
+        )
+    }
+}
+
+/// The return value of a hook for `r`.
+fn ret(r: Result) -> c_int {
+    r.map_or_else(|e| e.to_errno(), |()| 0)
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a valid `linux_binprm`.
-unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
+unsafe extern "C" fn bprm_check_security<L: Lsm>(bprm: *mut bindings::linux_binprm) -> c_int {
     // SAFETY: the framework passes a valid binprm for the call.
-    let bprm = unsafe { Binprm::from_raw(bprm) };
-    crate::hooks::bprm_check(bprm).map_or_else(|e| e.to_errno(), |()| 0)
+    ret(L::bprm_check_security(unsafe { Binprm::from_raw(bprm) }))
 }
 
 /// # Safety
 ///
-/// Called by the LSM framework with a file being opened (its mode and
-/// write access are set up; `->open` has not run yet).
-unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
-    // SAFETY: the framework passes the file being opened, valid for the call.
-    let file = unsafe { File::from_raw(file) };
-    crate::hooks::file_open(file).map_or_else(|e| e.to_errno(), |()| 0)
+/// Called by the LSM framework with a file being opened.
+unsafe extern "C" fn file_open<L: Lsm>(file: *mut bindings::file) -> c_int {
+    // SAFETY: the framework passes the file being opened, referenced for
+    // the call.
+    ret(L::file_open(unsafe { File::from_raw_file(file) }))
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a file it has just opened.
-unsafe extern "C" fn file_post_open(file: *mut bindings::file, mask: c_int) -> c_int {
-    // SAFETY: the framework passes the file it has just opened.
-    let file = unsafe { File::from_raw(file) };
-    crate::hooks::file_opened(file, mask as u32).map_or_else(|e| e.to_errno(), |()| 0)
+unsafe extern "C" fn file_post_open<L: Lsm>(file: *mut bindings::file, mask: c_int) -> c_int {
+    // SAFETY: the framework passes the file it has just opened, referenced
+    // for the call.
+    ret(L::file_post_open(
+        unsafe { File::from_raw_file(file) },
+        mask as u32,
+    ))
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a file being released, still valid.
-unsafe extern "C" fn file_release(file: *mut bindings::file) {
-    // SAFETY: the framework passes the file being released, still valid.
-    crate::hooks::file_released(unsafe { File::from_raw(file) });
+unsafe extern "C" fn file_release<L: Lsm>(file: *mut bindings::file) {
+    // SAFETY: the framework passes the file being released, still valid
+    // for the call.
+    L::file_release(unsafe { File::from_raw_file(file) });
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a valid dentry and attribute change,
 /// before the change is made.
-unsafe extern "C" fn inode_setattr(
+unsafe extern "C" fn inode_setattr<L: Lsm>(
     _idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
     attr: *mut bindings::iattr,
 ) -> c_int {
     // SAFETY: `attr` is valid for the call.
-    if unsafe { (*attr).ia_valid } & bindings::ATTR_SIZE == 0 {
-        return 0;
-    }
+    let changes = AttrChanges(unsafe { (*attr).ia_valid });
     // SAFETY: the dentry is valid and referenced for the call.
-    let dentry = unsafe { Dentry::from_raw(dentry) };
-    crate::hooks::resize(dentry).map_or_else(|e| e.to_errno(), |()| 0)
+    ret(L::inode_setattr(
+        unsafe { Dentry::from_raw(dentry) },
+        changes,
+    ))
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a valid dentry whose attributes changed.
-unsafe extern "C" fn inode_post_setattr(
+unsafe extern "C" fn inode_post_setattr<L: Lsm>(
     _idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
     ia_valid: c_int,
 ) {
-    if ia_valid as u32 & bindings::ATTR_SIZE == 0 {
-        return;
-    }
-    // SAFETY: the dentry is valid for the call; a positive dentry (one that
-    // was just changed) has a valid inode.
-    let inode = unsafe { (*dentry).d_inode };
-    if !inode.is_null() {
-        // SAFETY: checked non-null above, valid for the call.
-        crate::hooks::inode_resized(unsafe { Inode::from_raw(inode) });
-    }
+    // SAFETY: the dentry is valid and referenced for the call.
+    L::inode_post_setattr(
+        unsafe { Dentry::from_raw(dentry) },
+        AttrChanges(ia_valid as u32),
+    );
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a valid dentry and attribute name.
-unsafe extern "C" fn inode_post_setxattr(
+unsafe extern "C" fn inode_post_setxattr<L: Lsm>(
     dentry: *mut bindings::dentry,
     name: *const kernel::ffi::c_char,
     _value: *const core::ffi::c_void,
     _size: usize,
     _flags: c_int,
 ) {
-    // SAFETY: as documented above.
-    unsafe { xattr_changed(dentry, name) };
+    // SAFETY: the dentry is valid and referenced, and `name` is
+    // NUL-terminated, for the call.
+    let (dentry, name) = unsafe { (Dentry::from_raw(dentry), CStr::from_char_ptr(name)) };
+    L::inode_post_setxattr(dentry, name);
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a valid dentry and attribute name.
-unsafe extern "C" fn inode_post_removexattr(
+unsafe extern "C" fn inode_post_removexattr<L: Lsm>(
     dentry: *mut bindings::dentry,
     name: *const kernel::ffi::c_char,
 ) {
-    // SAFETY: as documented above.
-    unsafe { xattr_changed(dentry, name) };
+    // SAFETY: the dentry is valid and referenced, and `name` is
+    // NUL-terminated, for the call.
+    let (dentry, name) = unsafe { (Dentry::from_raw(dentry), CStr::from_char_ptr(name)) };
+    L::inode_post_removexattr(dentry, name);
 }
 
 /// # Safety
 ///
-/// `dentry` must be valid and `name` NUL-terminated, for the call.
-unsafe fn xattr_changed(dentry: *mut bindings::dentry, name: *const kernel::ffi::c_char) {
-    // SAFETY: a valid dentry; the inode of a dentry whose attributes were
-    // just changed is valid (checked non-null).
-    let inode = unsafe { (*dentry).d_inode };
-    if inode.is_null() {
-        return;
-    }
-    // SAFETY: `name` is NUL-terminated for the call (caller's promise).
-    let name = unsafe { kernel::str::CStr::from_char_ptr(name) };
-    // SAFETY: non-null and valid, see above.
-    crate::hooks::xattr_changed(unsafe { Inode::from_raw(inode) }, name.as_bytes());
-}
-
-/// # Safety
-///
-/// Called by the LSM framework with a file or NULL (anonymous mappings).
-unsafe extern "C" fn mmap_file(
+/// Called by the LSM framework with a referenced file or NULL (anonymous
+/// mappings).
+unsafe extern "C" fn mmap_file<L: Lsm>(
     file: *mut bindings::file,
     _reqprot: kernel::ffi::c_ulong,
     prot: kernel::ffi::c_ulong,
     _flags: kernel::ffi::c_ulong,
 ) -> c_int {
-    // Called without the mmap lock (vm_mmap_pgoff, remap_file_pages, shmat):
-    // arbor may read and hash the file here.
-    if file.is_null() {
-        return 0;
-    }
-    // SAFETY: non-null; the file is referenced for the call.
-    let file = unsafe { File::from_raw(file) };
-    crate::hooks::mmap(file, access(prot)).map_or_else(|e| e.to_errno(), |()| 0)
+    // SAFETY: null or a file referenced for the call.
+    let file = (!file.is_null()).then(|| unsafe { File::from_raw_file(file) });
+    ret(L::mmap_file(file, Prot(prot)))
 }
 
 /// # Safety
 ///
 /// Called by the LSM framework with a valid vma, under its mm's mmap lock
-/// (held for writing). The mmap lock ranks below `i_rwsem` and the page
-/// locks a read takes, so nothing here may read the file: the hook only
-/// consults the policy.
-unsafe extern "C" fn file_mprotect(
+/// (held for writing).
+unsafe extern "C" fn file_mprotect<L: Lsm>(
     vma: *mut bindings::vm_area_struct,
     _reqprot: kernel::ffi::c_ulong,
     prot: kernel::ffi::c_ulong,
 ) -> c_int {
-    if prot & bindings::PROT_EXEC as kernel::ffi::c_ulong == 0 {
-        return 0;
-    }
-    // SAFETY: the vma is valid and its fields stable under the mmap lock.
-    let (file, flags) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags) };
-    if file.is_null() || flags & bindings::VM_EXEC as kernel::ffi::c_ulong != 0 {
-        // Anonymous memory, or already executable (checked at mmap time).
-        return 0;
-    }
-    // SAFETY: a vma holds a reference to its file.
-    let file = unsafe { File::from_raw(file) };
-    crate::hooks::mprotect_exec(file, access(prot)).map_or_else(|e| e.to_errno(), |()| 0)
-}
-
-/// The `MAY_*` access bits for the `PROT_*` bits of a mapping.
-fn access(prot: kernel::ffi::c_ulong) -> u32 {
-    [
-        (bindings::PROT_EXEC, bindings::MAY_EXEC),
-        (bindings::PROT_READ, bindings::MAY_READ),
-        (bindings::PROT_WRITE, bindings::MAY_WRITE),
-    ]
-    .into_iter()
-    .filter(|&(p, _)| prot & p as kernel::ffi::c_ulong != 0)
-    .fold(0, |acc, (_, may)| acc | may)
+    // SAFETY: a valid vma, whose mmap lock is held for the call.
+    ret(L::file_mprotect(
+        unsafe { VmArea::from_raw(vma) },
+        Prot(prot),
+    ))
 }
 
 /// # Safety
 ///
-/// Called by the LSM framework (from fs-verity) with a valid inode.
-unsafe extern "C" fn inode_setintegrity(
+/// Called by the LSM framework with a valid inode.
+unsafe extern "C" fn inode_setintegrity<L: Lsm>(
     inode: *const bindings::inode,
     kind: bindings::lsm_integrity_type,
     _value: *const core::ffi::c_void,
     _size: usize,
 ) -> c_int {
-    if kind == bindings::lsm_integrity_type_LSM_INT_FSVERITY_BUILTINSIG_VALID {
-        // SAFETY: fs-verity passes the inode whose verity info it is setting up.
-        crate::hooks::fsverity_signature_valid(unsafe { Inode::from_raw(inode) });
-    }
-    0
+    let kind = if kind == bindings::lsm_integrity_type_LSM_INT_FSVERITY_BUILTINSIG_VALID {
+        Integrity::FsverityBuiltinSigValid
+    } else {
+        Integrity::Other
+    };
+    // SAFETY: the caller passes the inode whose integrity data it sets up,
+    // valid for the call.
+    ret(L::inode_setintegrity(
+        unsafe { Inode::from_raw(inode) },
+        kind,
+    ))
 }

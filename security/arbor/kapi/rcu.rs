@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-//! RCU publication of a reference-counted value: readers never block and
-//! never hold an RCU read-side critical section outside this module;
-//! writers wait for a grace period before they drop what they replaced.
+//! RCU: the read-side guard, shaped like `kernel::sync::rcu::Guard` of
+//! later kernels, and the publication of a reference-counted value, whose
+//! readers never block and never hold a read-side critical section outside
+//! this module; writers wait for a grace period before they drop what they
+//! replaced.
 
 use core::marker::PhantomData;
 use core::ptr;
@@ -33,17 +35,20 @@ pub(crate) struct Rcu<T> {
 unsafe impl<T: Send + Sync> Sync for Rcu<T> {}
 
 /// An RCU read-side critical section, ended when the guard is dropped.
-/// Private: only [`Rcu::get`] holds one, over code that cannot sleep.
+///
+/// Nothing may sleep while a guard exists. arbor takes one only inside
+/// [`Rcu::get`], over code that cannot sleep.
 ///
 /// # Invariants
 ///
 /// While the guard exists, the thread is inside `rcu_read_lock()`. The
 /// guard is neither `Send` nor `Sync`, so it is dropped on the thread that
 /// made it.
-struct ReadGuard(PhantomData<*mut ()>);
+pub(crate) struct Guard(PhantomData<*mut ()>);
 
-impl ReadGuard {
-    fn new() -> Self {
+impl Guard {
+    /// Enters a read-side critical section.
+    pub(crate) fn new() -> Self {
         // SAFETY: always allowed; the matching unlock is in `drop`.
         unsafe { bindings::rcu_read_lock() };
         // INVARIANT: the lock was just taken.
@@ -51,7 +56,13 @@ impl ReadGuard {
     }
 }
 
-impl Drop for ReadGuard {
+/// Enters a read-side critical section (`rcu_read_lock()`), left when the
+/// guard is dropped.
+pub(crate) fn read_lock() -> Guard {
+    Guard::new()
+}
+
+impl Drop for Guard {
     fn drop(&mut self) {
         // SAFETY: by the type invariant this thread holds the read lock.
         unsafe { bindings::rcu_read_unlock() };
@@ -69,7 +80,7 @@ impl<T> Rcu<T> {
 
     /// A reference to the value published now, if any.
     pub(crate) fn get(&self) -> Option<Arc<T>> {
-        let _guard = ReadGuard::new();
+        let _guard = read_lock();
         // Acquire pairs with the release in `replace` (it is stronger than
         // the dependency ordering `rcu_dereference()` relies on).
         let p = self.ptr.load(Ordering::Acquire);

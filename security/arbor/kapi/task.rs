@@ -62,3 +62,18 @@ pub(crate) fn capable_mac_admin() -> bool {
     // SAFETY: `capable` only reads the current task's credentials.
     unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as i32) }
 }
+
+/// Yields the CPU if a reschedule is due, for long loops. May sleep: for
+/// contexts that can (the hooks that hash files; see `crate::hooks`).
+pub(crate) fn cond_resched() {
+    // SAFETY: `cond_resched` has no precondition; whether sleeping is
+    // allowed here is the caller's context rule, as for any sleeping
+    // function, and no arbor caller holds a spinlock or an RCU read lock.
+    unsafe { bindings::cond_resched() };
+}
+
+/// Whether the current task has been sent a fatal signal.
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: `get_current()` is always valid in process context.
+    unsafe { bindings::fatal_signal_pending(bindings::get_current()) }
+}

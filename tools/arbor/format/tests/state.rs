@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The per-inode and per-file state: the packing of versions and verdicts
+//! into atomic words, at the boundaries and under concurrent use.
+
+use arbor_format::state::{self, digest_prefix, FileState, InodeState};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Versions at the boundaries of the packing.
+const VERSIONS: [u64; 10] = [
+    0,
+    1,
+    2,
+    3,
+    (1 << 62) - 1,
+    1 << 62,
+    (1 << 63) - 2,
+    1 << 63,
+    u64::MAX - 1,
+    u64::MAX,
+];
+
+#[test]
+fn all_zero_is_nothing_done() {
+    let s = InodeState::default();
+    assert_eq!(s.version(), 0);
+    for v in 0..1000 {
+        assert_eq!(s.verdict(v), None);
+        assert!(!s.measured(v));
+        assert!(!s.audited(v));
+    }
+    assert!(!s.has_readers());
+    assert!(!s.must_measure());
+    assert!(!s.fsverity_sig_valid());
+    assert!(!FileState::default().take_counted_reader());
+}
+
+#[test]
+fn verdicts_are_kept_per_version() {
+    for &v in &VERSIONS {
+        for trusted in [false, true] {
+            let word = state::pack_verdict(v, trusted);
+            assert_eq!(state::unpack_verdict(word, v), Some(trusted), "{v}");
+            for &w in &VERSIONS {
+                // Versions that differ modulo 2^63 never share a verdict;
+                // a verdict is reused only after exactly 2^63 changes.
+                if (w ^ v) & (u64::MAX >> 1) != 0 {
+                    assert_eq!(state::unpack_verdict(word, w), None, "{v} {w}");
+                }
+            }
+            let s = InodeState::default();
+            s.set_verdict(v, trusted);
+            assert_eq!(s.verdict(v), Some(trusted));
+            assert_eq!(s.verdict(v.wrapping_add(1)), None);
+        }
+    }
+}
+
+#[test]
+fn never_appraised_reads_as_none() {
+    // The zero word means "never appraised" for every version a file can
+    // reach: 2^62 changes (the version is shifted left by one for the
+    // fs-verity bit).
+    for v in (0..10_000u64).chain((1u64 << 62) - 10_000..(1u64 << 62)) {
+        assert_eq!(state::unpack_verdict(0, v), None, "{v}");
+    }
+}
+
+#[test]
+fn version_carries_the_fsverity_bit() {
+    for changes in [0u64, 1, 2, 1 << 40, (1 << 62) - 1] {
+        let plain = state::version(changes, false);
+        let verity = state::version(changes, true);
+        assert_ne!(plain, verity);
+        assert_ne!(plain, state::version(changes + 1, false));
+        assert_ne!(verity, state::version(changes + 1, true));
+        assert_eq!(verity, plain | 1);
+    }
+}
+
+#[test]
+fn measured_and_audited_follow_the_version() {
+    let s = InodeState::default();
+    for &v in &VERSIONS {
+        s.set_measured(v, &[0xab; 32]);
+        assert!(s.measured(v));
+        assert!(!s.measured(v.wrapping_add(1)));
+        assert!(s.set_audited(v));
+        assert!(!s.set_audited(v), "audited twice");
+        assert!(s.audited(v));
+        assert!(!s.audited(v.wrapping_sub(1)));
+    }
+}
+
+#[test]
+fn changes_bump_the_version() {
+    let s = InodeState::default();
+    s.set_verdict(s.version(), true);
+    s.set_measured(s.version(), &[1; 32]);
+    s.content_changing();
+    assert_eq!(s.version(), 1);
+    assert_eq!(s.verdict(1), None);
+    assert!(!s.measured(1));
+}
+
+#[test]
+fn measured_digest_is_its_prefix() {
+    let s = InodeState::default();
+    let mut d = [0u8; 32];
+    d[..8].copy_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
+    s.set_measured(0, &d);
+    assert!(s.measured_digest_is(&d));
+    let mut other = d;
+    other[7] ^= 1;
+    assert!(!s.measured_digest_is(&other));
+    // Bytes past the prefix are not compared (documented).
+    let mut tail = d;
+    tail[31] ^= 1;
+    assert!(s.measured_digest_is(&tail));
+    assert_eq!(digest_prefix(&d), 0x0102_0304_0506_0708);
+    assert_eq!(digest_prefix(&[0xff]), 0xff);
+    assert_eq!(digest_prefix(&[]), 0);
+}
+
+#[test]
+fn readers_saturate_at_zero() {
+    let s = InodeState::default();
+    s.reader_closed();
+    assert!(!s.has_readers());
+    s.reader_opened();
+    s.reader_opened();
+    s.reader_closed();
+    assert!(s.has_readers());
+    s.reader_closed();
+    s.reader_closed();
+    assert!(!s.has_readers());
+    let f = FileState::default();
+    f.set_counted_reader();
+    assert!(f.take_counted_reader());
+    assert!(!f.take_counted_reader());
+}
+
+/// Racing tasks audit a version once, and count readers exactly.
+#[test]
+fn concurrent_updates() {
+    let s = InodeState::default();
+    let first = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for v in 0..1000 {
+                    if s.set_audited(v) {
+                        first.fetch_add(1, Ordering::Relaxed);
+                    }
+                    s.reader_opened();
+                    s.reader_closed();
+                }
+            });
+        }
+    });
+    // Each version is audited at least once; a later version may interleave
+    // and let an earlier one be audited again, but never more often than
+    // the number of racing tasks.
+    let n = first.load(Ordering::Relaxed);
+    assert!((1000..=8000).contains(&n), "{n}");
+    assert!(!s.has_readers());
+}
