@@ -298,7 +298,7 @@ run_guests() {
 
 	# --- arbor left out by lsm= ---
 	"${boot[@]}" "$BUILD/guest-lsm-off$sfx.log" "${kopts[@]}" \
-		--append "lsm=capability arbor_job=lsm-off.sh" --timeout $((120 * slow)) || true
+		--append "lsm=capability arbor.enforce=1 arbor_job=lsm-off.sh" --timeout $((120 * slow)) || true
 	tr -d '\r' < "$BUILD/guest-lsm-off$sfx.log" > "$BUILD/guest-lsm-off$sfx.clean.log"
 	count_guest "$BUILD/guest-lsm-off$sfx.clean.log" "$p"
 	scan_console "${p}lsm-off guest" "$BUILD/guest-lsm-off$sfx.clean.log"
