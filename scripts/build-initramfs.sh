@@ -53,6 +53,7 @@ test)
 	cp "$SELFTESTS/guest-policy.sh" "$root/etc/arbor/policy-tests.sh"
 	cp "$SELFTESTS/guest-attack.sh" "$root/etc/arbor/attack-tests.sh"
 	cp "$SELFTESTS/guest-bench.sh" "$root/etc/arbor/bench.sh"
+	cp "$SELFTESTS/guest-keylime.sh" "$root/etc/arbor/keylime.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;

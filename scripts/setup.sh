@@ -11,6 +11,8 @@ APT_PACKAGES=(
 	# guest and host test tools
 	qemu-system-x86 busybox-static fsverity ima-evm-utils e2fsprogs openssl
 	swtpm swtpm-tools
+	# keylime's verifier, in a virtual environment (see below)
+	python3-venv python3-gpg
 )
 BINDGEN_VERSION=0.72.1
 
@@ -33,4 +35,21 @@ fi
 if ! bindgen --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
 	log "installing bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked "bindgen-cli@$BINDGEN_VERSION"
+fi
+
+# keylime's verifier for the attestation test: pinned, in a virtual
+# environment of Debian's Python (whose python3-gpg keylime imports),
+# rebuilt when the requirements change.
+KEYLIME_REQS=$ARBOR_ROOT/tools/testing/selftests/arbor/keylime-requirements.txt
+KEYLIME_VENV=$BUILD/keylime-venv
+reqs_hash=$(sha256sum "$KEYLIME_REQS" | cut -d' ' -f1)
+if ! stamp_matches "$KEYLIME_VENV/.requirements" "$reqs_hash"; then
+	log "installing keylime's verifier into $KEYLIME_VENV"
+	rm -rf "$KEYLIME_VENV"
+	/usr/bin/python3 -m venv --system-site-packages "$KEYLIME_VENV"
+	"$KEYLIME_VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+		-r "$KEYLIME_REQS"
+	"$KEYLIME_VENV/bin/python" -c 'import keylime.ima.ima' 2>/dev/null ||
+		die "keylime's verifier does not import in $KEYLIME_VENV"
+	echo "$reqs_hash" > "$KEYLIME_VENV/.requirements"
 fi

@@ -186,6 +186,13 @@ debug_build=$!
 cp "$BUILD/test.cpio" "$BUILD/test.pristine.cpio"
 cp --sparse=always "$BUILD/verity-ext4.img" "$BUILD/verity-ext4.pristine.img"
 
+# A keylime runtime policy for every file of the test initramfs, made by
+# the arbor command from the archive itself, for the keylime guest.
+tree=$BUILD/initramfs-tree
+rm -rf "$tree"; mkdir -p "$tree"
+(cd "$tree" && cpio -id --quiet --no-absolute-filenames) < "$BUILD/test.pristine.cpio"
+tools/arbor/target/debug/arbor keylime-policy --root "$tree" "$tree" --out "$BUILD/keylime-policy.json"
+
 # A software TPM with fresh state for each test guest; it exits when QEMU
 # disconnects (--terminate), and is killed below if it has not.
 tpmdir=
@@ -303,6 +310,34 @@ run_guests() {
 	count_guest "$BUILD/guest-lsm-off$sfx.clean.log" "$p"
 	scan_console "${p}lsm-off guest" "$BUILD/guest-lsm-off$sfx.clean.log"
 	phase "${ph}lsm-off"
+
+	# --- keylime's verifier reads an ima-ng list arbor wrote ---
+	tpmdir=$BUILD/swtpm-keylime$sfx
+	rm -rf "$tpmdir"; mkdir -p "$tpmdir"
+	swtpm socket --tpm2 --tpmstate dir="$tpmdir" --ctrl type=unixio,path="$tpmdir/sock" \
+		--flags startup-clear --terminate --daemon --pid file="$tpmdir/pid" --log file="$tpmdir/log"
+	nout=$BUILD/keylime-out$sfx
+	rm -rf "$nout" "$nout.img"; mkdir -p "$nout"
+	truncate -s 8M "$nout.img"
+	"${boot[@]}" "$BUILD/guest-keylime$sfx.log" "${kopts[@]}" --disk "$nout.img" \
+		--tpm "$tpmdir/sock" --append "arbor.template=ima-ng arbor_job=keylime.sh" \
+		--timeout $((120 * slow)) || true
+	stop_swtpm
+	tr -d '\r' < "$BUILD/guest-keylime$sfx.log" > "$BUILD/guest-keylime$sfx.clean.log"
+	count_guest "$BUILD/guest-keylime$sfx.clean.log" "$p"
+	scan_console "${p}keylime guest" "$BUILD/guest-keylime$sfx.clean.log"
+	if tar -xf "$nout.img" -C "$nout" 2>/dev/null && [ -s "$nout/ascii_runtime_measurements" ]; then
+		"$BUILD/keylime-venv/bin/python" tools/testing/selftests/arbor/keylime-check.py \
+			"$nout" "$BUILD/keylime-policy.json" /bin/busybox > "$BUILD/keylime-check$sfx.log" 2>&1 || true
+		count_checker "$BUILD/keylime-check$sfx.log" "$p"
+		if ! grep -q '^ok - ' "$BUILD/keylime-check$sfx.log"; then
+			notok "${p}keylime: the checker ran (see $BUILD/keylime-check$sfx.log)"
+		fi
+		replay_checks "$nout" tpm_pcrs "${p}keylime list: "
+	else
+		notok "${p}keylime guest handed its list to the host"
+	fi
+	phase "${ph}keylime"
 
 	# --- arbor.enforce=1 at boot: the unsigned /init must not run ---
 	# (cpio archives carry no xattrs, so nothing in the initramfs is

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-//! A file's fs-verity digest: from fs-verity, or computed here.
+//! A file's digests: its fs-verity digest, from fs-verity or computed
+//! here, and the plain SHA-256 of its content for the templates that
+//! record it.
 
-use crate::format::merkle::{self, Digest, HashAlgorithm, Params, TreeBuilder};
+use crate::format::merkle::{self, Digest, Digester, HashAlgorithm, Params, TreeBuilder};
 use crate::kapi::crypto::Shash;
 use crate::kapi::fs::File;
 use crate::kapi::task;
+use crate::list::SHA256_SIZE;
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::prelude::*;
 
@@ -20,33 +23,73 @@ pub(crate) enum Source {
     Computed,
 }
 
-/// The file's fs-verity digest, as `fsverity digest` would print it.
+/// A file's digests.
+pub(crate) struct FileDigests {
+    /// The fs-verity digest's algorithm.
+    pub(crate) alg: HashAlgorithm,
+    /// The fs-verity digest, as `fsverity digest` prints it.
+    pub(crate) digest: Digest,
+    /// Where the fs-verity digest came from.
+    pub(crate) source: Source,
+    /// The SHA-256 of the content (what `sha256sum` prints), when it was
+    /// asked for.
+    pub(crate) content: Option<[u8; SHA256_SIZE]>,
+}
+
+/// The file's fs-verity digest and, when `content` (a SHA-256 transform)
+/// is given, the SHA-256 of its content.
 ///
-/// For a file with fs-verity enabled this is the digest fs-verity holds
-/// (whatever its hash algorithm and block size). Otherwise arbor computes
-/// the digest with `params` (fs-verity's defaults, unless a signature names
+/// For a file with fs-verity enabled the fs-verity digest is the one
+/// fs-verity holds (whatever its hash algorithm and block size), and the
+/// file is read only for the content hash, if asked for (fs-verity checks
+/// each block as it is read). Otherwise arbor computes the fs-verity
+/// digest with `params` (fs-verity's defaults, unless a signature names
 /// others) using `hash`, a transform for `params.alg()`, streaming through
-/// the file with memory bounded by the tree depth.
-pub(crate) fn file_digest(
+/// the file with memory bounded by the tree depth, and the content hash
+/// from the same reads: the file is read once.
+pub(crate) fn file_digests(
     file: &File,
     params: &Params,
     hash: &Shash,
-) -> Result<(HashAlgorithm, Digest, Source)> {
-    if let Some((alg, digest)) = file.inode().verity_digest() {
-        return Ok((alg, digest, Source::FsVerity));
+    content: Option<&Shash>,
+) -> Result<FileDigests> {
+    let verity = file.inode().verity_digest();
+    if let (Some((alg, digest)), None) = (verity, content) {
+        return Ok(FileDigests {
+            alg,
+            digest,
+            source: Source::FsVerity,
+            content: None,
+        });
     }
     let size = u64::try_from(file.inode().size()).map_err(|_| EINVAL)?;
     let params = *params;
-    let mut scratch = KVVec::from_elem(0u8, params.scratch_size(size), GFP_KERNEL)?;
-    let mut buf = KVVec::from_elem(0u8, READ_CHUNK, GFP_KERNEL)?;
     if hash.digest_size() != params.alg().digest_size() {
         return Err(EINVAL);
     }
-    let mut d = hash.desc()?;
-    let mut tree = TreeBuilder::new(params, &mut scratch);
+    let mut plain = match content {
+        Some(h) if h.digest_size() == SHA256_SIZE => {
+            let mut d = h.desc()?;
+            d.init()?;
+            Some(d)
+        }
+        Some(_) => return Err(EINVAL),
+        None => None,
+    };
+    // The Merkle tree, unless fs-verity has the digest already.
+    let mut scratch = match verity {
+        Some(_) => KVVec::new(),
+        None => KVVec::from_elem(0u8, params.scratch_size(size), GFP_KERNEL)?,
+    };
+    let mut tree = match verity {
+        Some(_) => None,
+        None => Some((hash.desc()?, TreeBuilder::new(params, &mut scratch))),
+    };
+    let mut buf = KVVec::from_elem(0u8, READ_CHUNK, GFP_KERNEL)?;
     let mut pos: i64 = 0;
-    while tree.data_size() < size {
-        let want = usize::try_from(size - tree.data_size())
+    let mut done: u64 = 0;
+    while done < size {
+        let want = usize::try_from(size - done)
             .unwrap_or(usize::MAX)
             .min(READ_CHUNK);
         let chunk = buf.get_mut(..want).ok_or(EINVAL)?;
@@ -55,8 +98,14 @@ pub(crate) fn file_digest(
             // The file shrank while it was read.
             return Err(EAGAIN);
         }
-        tree.update(&mut d, chunk.get(..n).ok_or(EINVAL)?)
-            .map_err(merkle_error)?;
+        let data = chunk.get(..n).ok_or(EINVAL)?;
+        if let Some((d, t)) = &mut tree {
+            t.update(d, data).map_err(merkle_error)?;
+        }
+        if let Some(d) = &mut plain {
+            d.update(data)?;
+        }
+        done = done.saturating_add(n as u64);
         if task::fatal_signal_pending() {
             return Err(EINTR);
         }
@@ -66,9 +115,29 @@ pub(crate) fn file_digest(
         // The file changed size while it was read.
         return Err(EAGAIN);
     }
-    let root = tree.finish(&mut d).map_err(merkle_error)?;
-    let digest = merkle::file_digest(&mut d, &params, size, &root)?;
-    Ok((params.alg(), digest, Source::Computed))
+    let content = match &mut plain {
+        Some(d) => {
+            let mut out = [0u8; SHA256_SIZE];
+            d.finish(&mut out)?;
+            Some(out)
+        }
+        None => None,
+    };
+    let (alg, digest, source) = match (verity, tree) {
+        (Some((alg, digest)), _) => (alg, digest, Source::FsVerity),
+        (None, Some((mut d, t))) => {
+            let root = t.finish(&mut d).map_err(merkle_error)?;
+            let digest = merkle::file_digest(&mut d, &params, size, &root)?;
+            (params.alg(), digest, Source::Computed)
+        }
+        (None, None) => return Err(EINVAL),
+    };
+    Ok(FileDigests {
+        alg,
+        digest,
+        source,
+        content,
+    })
 }
 
 fn merkle_error(e: merkle::Error<Error>) -> Error {

@@ -2,6 +2,7 @@
 //! Initialisation: the mode at LSM registration, then the policy, the
 //! measurement list and the securityfs files at late_initcall time.
 
+use crate::format::policy::measurement_template;
 use crate::{measure, mode, policy, securityfs, Arbor, ARBOR};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
@@ -24,11 +25,21 @@ pub(crate) fn registered(cmdline: &[u8]) {
             None => pr_err!("arbor.enforce= takes 0 or 1; keeping the default\n"),
         }
     }
+    if let Some(value) = mode::boot_param(cmdline, b"arbor.template=") {
+        match measurement_template(value).map(measure::set_default_template) {
+            Some(Ok(())) => {}
+            _ => pr_err!(
+                "arbor.template= takes ima-ng, ima-sig, ima-ngv2 or ima-sigv2; keeping {}\n",
+                measure::default_template().name()
+            ),
+        }
+    }
     pr_info!(
-        "initialized: {} mode{}, measurements name PCR {}\n",
+        "initialized: {} mode{}, measurements name PCR {}, template {}\n",
         mode::name(mode::enforcing()),
         if mode::locked() { " (locked)" } else { "" },
-        measure::PCR
+        measure::PCR,
+        measure::default_template().name()
     );
 }
 

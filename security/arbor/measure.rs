@@ -4,20 +4,21 @@
 
 use crate::appraise::{self, Signature};
 use crate::audit::{self, AuditOp};
-use crate::digest::{self, Source};
+use crate::digest::{self, FileDigests, Source};
 use crate::format::decision::{
     self, Conclusion, Done, Facts, Guard, Openers, Plan, Reason, Violation, Work,
 };
 use crate::format::merkle::Digester;
-use crate::format::policy::{Func, Request};
+use crate::format::policy::{Func, Request, TEMPLATES};
 use crate::format::state::{self, InodeState};
-use crate::format::template::{DigestType, Field, Template};
-use crate::format::xattr;
+use crate::format::template::{DigestType, EntryFields, Template};
+use crate::format::{imasig, xattr};
 use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
-use crate::list::Entry;
+use crate::list::{Entry, SHA256_SIZE};
 use crate::{inode_state, mode, policy, Arbor};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
 use kernel::prelude::*;
@@ -28,6 +29,32 @@ pub(crate) const PCR: u32 = crate::kapi::config::PCR;
 
 /// Longest path recorded; longer ones are recorded by their last component.
 const PATH_MAX: usize = 4096;
+
+/// The template of entries whose `measure` rule names none, of
+/// `boot_aggregate` and of violations found outside an evaluation, as an
+/// index into [`TEMPLATES`]: `ima-sigv2` unless `arbor.template=` says
+/// otherwise. Set once, at LSM init.
+static DEFAULT_TEMPLATE: AtomicUsize = AtomicUsize::new(3);
+const _: () = assert!(matches!(TEMPLATES[3], Template::ImaSigV2));
+
+/// The default template.
+pub(crate) fn default_template() -> Template {
+    TEMPLATES
+        .get(DEFAULT_TEMPLATE.load(Ordering::Relaxed))
+        .copied()
+        .unwrap_or(Template::ImaSigV2)
+}
+
+/// Sets the default template (`arbor.template=`); fails for a template a
+/// policy could not name either.
+pub(crate) fn set_default_template(template: Template) -> Result {
+    let i = TEMPLATES
+        .iter()
+        .position(|&t| t == template)
+        .ok_or(EINVAL)?;
+    DEFAULT_TEMPLATE.store(i, Ordering::Relaxed);
+    Ok(())
+}
 
 /// The hook's name in log lines (the policy's names are for audit records).
 fn hook_name(func: Func) -> &'static str {
@@ -131,10 +158,11 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             work,
         } => (violation, report, work),
     };
+    let template = decided.template.unwrap_or_else(default_template);
     let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
     let path = file.path(&mut pathbuf);
     if let Some(v) = violation {
-        record_violation(arbor, func, path, v)?;
+        record_violation(arbor, func, path, v, template)?;
     }
     if let Some(reason) = report {
         // Permissive (enforcing refused above): logged, then evaluated.
@@ -148,6 +176,7 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             state,
             version,
             unseen_changes: facts.unseen_changes,
+            template,
         };
         Some(evaluate(arbor, &target, work)?)
     } else {
@@ -269,24 +298,29 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
     if enforcing {
         return Err(EACCES);
     }
-    record_violation(arbor, Func::FileCheck, path, cause)
+    record_violation(arbor, Func::FileCheck, path, cause, default_template())
 }
 
-/// Records a violation: an entry with an all-zero file digest and an
-/// all-zero template digest, whose PCR extension is all-0xFF in every bank
-/// (as IMA's, so that verifiers replay it), counted in `violations`, and
-/// an audit record.
-fn record_violation(arbor: &Arbor, func: Func, path: &[u8], cause: Violation) -> Result {
-    let fields = [
-        Field::DigestNgV2 {
-            kind: DigestType::Ima,
-            alg: "sha256",
-            digest: &[0u8; 32],
-        },
-        Field::NameNg(path),
-        Field::Raw(&[]),
-    ];
-    let entry = Entry::violation(PCR, Template::ImaSigV2, &fields)?;
+/// Records a violation: an entry of `template` with an all-zero file
+/// digest and an all-zero template digest, whose PCR extension is
+/// all-0xFF in every bank (as IMA's, so that verifiers replay it), counted
+/// in `violations`, and an audit record.
+fn record_violation(
+    arbor: &Arbor,
+    func: Func,
+    path: &[u8],
+    cause: Violation,
+    template: Template,
+) -> Result {
+    let zero = [0u8; SHA256_SIZE];
+    let fields = EntryFields::new(
+        template,
+        ("sha256", &zero),
+        (DigestType::Ima, "sha256", &zero),
+        path,
+        &[],
+    );
+    let entry = Entry::violation(PCR, template, fields.as_slice())?;
     arbor
         .list
         .append(entry, &arbor.hashes(), arbor.tpm.as_ref(), PCR, || true)?;
@@ -357,11 +391,13 @@ struct Target<'a> {
     version: u64,
     /// The content can change without a local write.
     unseen_changes: bool,
+    /// The template of the entry, if the file is measured.
+    template: Template,
 }
 
 /// Does the `work` on the current content of `target.file`: measures it
-/// (appending one `ima-sigv2` entry), appraises it, audits it. Returns the
-/// appraisal outcome.
+/// (appending one entry of `target.template`), appraises it, audits it.
+/// Returns the appraisal outcome.
 fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(), Reason>> {
     let &Target {
         file,
@@ -370,6 +406,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
         state,
         version,
         unseen_changes,
+        template,
     } = target;
     // security.arbor first; without it, an IMA sigv3 in security.ima.
     let found = match read_xattr(file, c_str!("security.arbor")) {
@@ -404,13 +441,22 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
     } else {
         Some(file.reopen_read_only())
     };
+    // `ima-ng` and `ima-sig` record the plain SHA-256 of the content,
+    // hashed in the same pass as the Merkle tree.
+    let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
+    let tree_hash = arbor.hash(params.alg());
     let computed = match &twin {
-        None => digest::file_digest(file, &params, arbor.hash(params.alg())),
-        Some(Ok(reader)) => digest::file_digest(reader, &params, arbor.hash(params.alg())),
+        None => digest::file_digests(file, &params, tree_hash, content),
+        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, content),
         Some(Err(e)) => Err(*e),
     };
-    let (alg, digest, outcome) = match computed {
-        Ok((alg, digest, source)) => {
+    let (alg, digest, plain, outcome) = match computed {
+        Ok(FileDigests {
+            alg,
+            digest,
+            source,
+            content,
+        }) => {
             let outcome = if work.appraise {
                 // fs-verity's digest has fs-verity's algorithm, which need
                 // not be the one the signature header names.
@@ -426,7 +472,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             } else {
                 Ok(())
             };
-            (alg, digest, outcome)
+            (alg, digest, content, outcome)
         }
         Err(e) if e == EINTR || e == ENOMEM => return Err(e),
         Err(e) => {
@@ -442,7 +488,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
                 );
             }
             if work.measure {
-                record_violation(arbor, func, path, Violation::NoDigest)?;
+                record_violation(arbor, func, path, Violation::NoDigest, template)?;
             }
             return Ok(Err(Reason::NoDigest));
         }
@@ -454,16 +500,32 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
         }
     }
     if work.measure {
-        let fields = [
-            Field::DigestNgV2 {
-                kind: DigestType::Verity,
-                alg: alg.name(),
-                digest: digest.as_bytes(),
-            },
-            Field::NameNg(path),
-            Field::Raw(value),
-        ];
-        let entry = Entry::new(PCR, Template::ImaSigV2, &fields, &arbor.sha1)?;
+        // `ima-sig` records `security.ima` when it holds a signature, as
+        // IMA does; `ima-sigv2` the signature arbor appraised with.
+        let reread;
+        let extra: &[u8] = match template {
+            Template::ImaSig => {
+                let ima = match &found {
+                    SigXattr::Ima(v) => Some(&v[..]),
+                    SigXattr::Arbor(_) => {
+                        reread = read_xattr(file, c_str!("security.ima")).ok().flatten();
+                        reread.as_deref()
+                    }
+                    SigXattr::Absent | SigXattr::Unreadable => None,
+                };
+                ima.filter(|v| imasig::is_signature(v)).unwrap_or_default()
+            }
+            _ => value,
+        };
+        let plain = plain.unwrap_or_default();
+        let fields = EntryFields::new(
+            template,
+            ("sha256", &plain),
+            (DigestType::Verity, alg.name(), digest.as_bytes()),
+            path,
+            extra,
+        );
+        let entry = Entry::new(PCR, template, fields.as_slice(), &arbor.sha1)?;
         // Called under the list's lock, once the append can no longer
         // fail: the version is marked measured only with its entry in the
         // list, and only once when tasks race to measure it.
@@ -538,16 +600,16 @@ pub(crate) fn boot_aggregate(arbor: &Arbor) -> Result {
             (alg, len) = (name, size);
         }
     }
-    let fields = [
-        Field::DigestNgV2 {
-            kind: DigestType::Ima,
-            alg,
-            digest: value.get(..len).ok_or(EINVAL)?,
-        },
-        Field::NameNg(b"boot_aggregate"),
-        Field::Raw(&[]),
-    ];
-    let entry = Entry::new(PCR, Template::ImaSigV2, &fields, &arbor.sha1)?;
+    let template = default_template();
+    let value = value.get(..len).ok_or(EINVAL)?;
+    let fields = EntryFields::new(
+        template,
+        (alg, value),
+        (DigestType::Ima, alg, value),
+        b"boot_aggregate",
+        &[],
+    );
+    let entry = Entry::new(PCR, template, fields.as_slice(), &arbor.sha1)?;
     arbor
         .list
         .append(entry, &arbor.hashes(), arbor.tpm.as_ref(), PCR, || true)?;

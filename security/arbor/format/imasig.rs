@@ -24,6 +24,18 @@ use super::merkle::{Digest, HashAlgorithm, MAX_DIGEST_SIZE};
 pub const IMA_VERITY_DIGSIG: u8 = 0x06;
 /// Size of the header before the signature.
 pub const HEADER_SIZE: usize = 9;
+/// `EVM_IMA_XATTR_DIGSIG`: the type byte of a signature over a file hash.
+pub const EVM_IMA_XATTR_DIGSIG: u8 = 0x03;
+
+/// Whether a `security.ima` value is a signature (of either type), which
+/// the `sig` field of IMA's `ima-sig` template records; a file hash
+/// (`IMA_XATTR_DIGEST_NG`) or anything else leaves the field empty.
+pub fn is_signature(value: &[u8]) -> bool {
+    matches!(
+        value.first(),
+        Some(&EVM_IMA_XATTR_DIGSIG | &IMA_VERITY_DIGSIG)
+    )
+}
 
 /// Why a `security.ima` value is not a usable sigv3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,10 +18,12 @@
 //!           / "fsmagic=" ["0x" / "0X"] 1*HEXDIG
 //!           / "fsuuid=" 8HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 12HEXDIG
 //!           / ("uid" / "euid" / "fowner") ("=" / ">" / "<") 1*DIGIT
+//!           / "template=" template          ; measure rules only
 //! func      = "BPRM_CHECK" / "MMAP_CHECK" / "MPROTECT_CHECK" / "FILE_CHECK"
 //!           / "FILE_MMAP" / "PATH_CHECK"       ; IMA's old names, read as
 //!                                              ; MMAP_CHECK and FILE_CHECK
 //! access    = "MAY_EXEC" / "MAY_WRITE" / "MAY_READ" / "MAY_APPEND"
+//! template  = "ima-ng" / "ima-sig" / "ima-ngv2" / "ima-sigv2"
 //! option    = "option" 1*(1*blank option-name)
 //! option-name = "require_signed_policy"
 //! blank     = " " / "\t" / "\r"
@@ -41,6 +43,10 @@
 //!   `uid=`, `uid>` and `uid<` are the same condition (and so for `euid`
 //!   and `fowner`). A rule without conditions matches every request.
 //! - A mask lists one or more distinct access names joined by `|`.
+//! - `template=` is not a condition but an option of `measure` rules, as
+//!   in IMA: the template of the entries the rule makes. It never affects
+//!   which rule matches. A `measure` rule without it uses the kernel's
+//!   default template (`arbor.template=`, else `ima-sigv2`).
 //! - `option` lines may stand anywhere and name each option at most once in
 //!   the whole policy. `require_signed_policy` asks that every later policy
 //!   write be signed (PKCS#7 with a builtin trusted key); the parser only
@@ -72,7 +78,10 @@
 //! `dont_measure`), appraise (`appraise`, `dont_appraise`) and audit
 //! (`audit`). For each kind, the first rule of that kind, in policy order,
 //! that matches the request decides: `measure`, `appraise` and `audit` say
-//! yes, `dont_measure` and `dont_appraise` say no. When no rule of a kind
+//! yes, `dont_measure` and `dont_appraise` say no. The `measure` rule that
+//! decides also gives the template. (The kernel measures a file version
+//! once: when different requests for it match rules with different
+//! templates, the rule that matched its first use gives the template.) When no rule of a kind
 //! matches, the answer for that kind is no. Rules of the other kinds do
 //! not interfere: a `dont_measure` rule says nothing about appraisal.
 //! Exclusions therefore come before the rules they carve out of.
@@ -93,7 +102,7 @@
 //! [`render`] writes a policy back as text: first one `option` line per
 //! option set, then one line per rule in order, each the action followed
 //! by its conditions in the order `func mask fsmagic fsuuid uid euid
-//! fowner`, separated by single spaces, `fsmagic` as `0x` and lower-case
+//! fowner template`, separated by single spaces, `fsmagic` as `0x` and lower-case
 //! hex without leading zeros, `fsuuid` in lower case, masks in bit order.
 //! Comments are not kept. Parsing the rendered text gives the same policy.
 //!
@@ -114,7 +123,7 @@
 //!
 //! [`DEFAULT`] is the policy in force until one is written.
 
-use super::template::{put_decimal, put_hex, put_hex_number, Sink};
+use super::template::{put_decimal, put_hex, put_hex_number, Sink, Template};
 use core::fmt;
 
 /// Most rules a policy may hold.
@@ -123,7 +132,7 @@ pub const MAX_RULES: usize = 256;
 pub const MAX_LINE_LEN: usize = 1024;
 /// Longest line [`render`] writes for a rule, newline included. It is below
 /// [`MAX_LINE_LEN`], so every rendered rule parses again.
-pub const MAX_RULE_TEXT: usize = 199;
+pub const MAX_RULE_TEXT: usize = 212;
 const _: () = assert!(MAX_RULE_TEXT <= MAX_LINE_LEN);
 
 /// The kernel's `MAY_EXEC`.
@@ -416,11 +425,13 @@ pub enum Condition {
     Euid,
     /// `fowner`.
     Fowner,
+    /// `template` (an option of `measure` rules, not a condition).
+    Template,
 }
 
 impl Condition {
     /// All condition keys, in the order [`render`] writes them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Func,
         Self::Mask,
         Self::Fsmagic,
@@ -428,6 +439,7 @@ impl Condition {
         Self::Uid,
         Self::Euid,
         Self::Fowner,
+        Self::Template,
     ];
 
     /// The key as written in a rule.
@@ -440,6 +452,7 @@ impl Condition {
             Self::Uid => "uid",
             Self::Euid => "euid",
             Self::Fowner => "fowner",
+            Self::Template => "template",
         }
     }
 
@@ -456,6 +469,7 @@ impl Condition {
             Self::Fsmagic => "a hexadecimal number of at most 64 bits",
             Self::Fsuuid => "a UUID as 8-4-4-4-12 hexadecimal digits",
             Self::Uid | Self::Euid | Self::Fowner => "a decimal number of at most 32 bits",
+            Self::Template => "ima-ng, ima-sig, ima-ngv2 or ima-sigv2",
         }
     }
 }
@@ -481,6 +495,23 @@ pub struct Rule {
     pub euid: Option<IdMatch>,
     /// `fowner`: the file owner's uid.
     pub fowner: Option<IdMatch>,
+    /// `template=`: the template of the entries a `measure` rule makes
+    /// (one of [`TEMPLATES`]; only `measure` rules have one).
+    pub template: Option<Template>,
+}
+
+/// The templates a `measure` rule (or `arbor.template=`) may ask for.
+pub const TEMPLATES: [Template; 4] = [
+    Template::ImaNg,
+    Template::ImaSig,
+    Template::ImaNgV2,
+    Template::ImaSigV2,
+];
+
+/// The template of [`TEMPLATES`] named `name`, as `template=` and the
+/// `arbor.template=` boot parameter give it.
+pub fn measurement_template(name: &[u8]) -> Option<Template> {
+    TEMPLATES.into_iter().find(|t| t.name().as_bytes() == name)
 }
 
 impl Rule {
@@ -495,6 +526,7 @@ impl Rule {
             uid: None,
             euid: None,
             fowner: None,
+            template: None,
         }
     }
 
@@ -518,6 +550,7 @@ impl Rule {
             Condition::Uid => self.uid.is_some(),
             Condition::Euid => self.euid.is_some(),
             Condition::Fowner => self.fowner.is_some(),
+            Condition::Template => self.template.is_some(),
         }
     }
 }
@@ -617,6 +650,9 @@ pub struct Decision {
     pub appraise: bool,
     /// Report the evaluation in the audit log.
     pub audit: bool,
+    /// The template the deciding `measure` rule asks for; `None` for the
+    /// default (or when nothing is measured).
+    pub template: Option<Template>,
 }
 
 /// Decides `req` with `rules`: for each [`ActionKind`], the first matching
@@ -635,6 +671,9 @@ pub fn evaluate(rules: &[Rule], req: &Request) -> Decision {
         }
         *decided = true;
         *answer = rule.action.is_positive();
+        if rule.action == Action::Measure {
+            d.template = rule.template;
+        }
         if measure && appraise && audit {
             break;
         }
@@ -649,7 +688,8 @@ pub enum ErrorKind {
     UnknownAction,
     /// A word after the action does not start with a condition key the
     /// language knows (`func`, `mask`, `fsmagic`, `fsuuid`, `uid`, `euid`,
-    /// `fowner`) followed by `=`, `<`, `>` or the end of the word.
+    /// `fowner`, `template`) followed by `=`, `<`, `>` or the end of the
+    /// word.
     UnknownCondition,
     /// An `option` line names an option the language does not know.
     UnknownOption,
@@ -662,6 +702,8 @@ pub enum ErrorKind {
     BadValue(Condition),
     /// `<` or `>` with a key that only takes `=`.
     BadOperator(Condition),
+    /// `template=` in a rule other than `measure`.
+    TemplateNotMeasure,
     /// A condition appears twice in one rule.
     DuplicateCondition(Condition),
     /// An option is set twice in the policy.
@@ -681,7 +723,8 @@ impl fmt::Display for ErrorKind {
                  audit or option)",
             ),
             Self::UnknownCondition => f.write_str(
-                "unknown condition (expected func=, mask=, fsmagic=, fsuuid=, uid, euid or fowner)",
+                "unknown condition (expected func=, mask=, fsmagic=, fsuuid=, uid, euid, fowner \
+                 or template=)",
             ),
             Self::UnknownOption => f.write_str("unknown option (expected require_signed_policy)"),
             Self::MissingOption => f.write_str("option names no option"),
@@ -690,6 +733,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "bad value for {} (expected {})", c.name(), c.expected())
             }
             Self::BadOperator(c) => write!(f, "{} takes only =", c.name()),
+            Self::TemplateNotMeasure => f.write_str("template= is an option of measure rules"),
             Self::DuplicateCondition(c) => write!(f, "{} given twice in one rule", c.name()),
             Self::DuplicateOption => f.write_str("option given twice"),
             Self::TooManyRules => write!(f, "more than {} rules", MAX_RULES),
@@ -859,6 +903,13 @@ fn parse_conditions(action: Action, words: Words<'_>) -> Result<Rule, (usize, Er
             Condition::Mask => rule.mask = Some(parse_mask(value).ok_or(bad)?),
             Condition::Fsmagic => rule.fsmagic = Some(parse_hex_u64(value).ok_or(bad)?),
             Condition::Fsuuid => rule.fsuuid = Some(parse_uuid(value).ok_or(bad)?),
+            Condition::Template => {
+                let t = measurement_template(value).ok_or(bad)?;
+                if action != Action::Measure {
+                    return Err((at, ErrorKind::TemplateNotMeasure));
+                }
+                rule.template = Some(t);
+            }
             Condition::Uid | Condition::Euid | Condition::Fowner => {
                 let n = parse_dec_u32(value).ok_or(bad)?;
                 let m = match op {
@@ -1023,6 +1074,10 @@ pub fn render_rule<S: Sink>(rule: &Rule, sink: &mut S) -> Result<(), S::Error> {
     }
     if let Some(m) = rule.fowner {
         put_id(sink, Condition::Fowner, m)?;
+    }
+    if let Some(t) = rule.template {
+        sink.put(b" template=")?;
+        sink.put(t.name().as_bytes())?;
     }
     Ok(())
 }

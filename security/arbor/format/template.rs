@@ -35,7 +35,7 @@ pub enum FieldKind {
 }
 
 /// The templates arbor writes or its tools read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Template {
     /// `ima-ng`: `d-ng|n-ng`.
     ImaNg,
@@ -84,6 +84,59 @@ impl Template {
             Self::ImaSigV2 => &[DigestNgV2, NameNg, Sig],
             Self::ImaBuf => &[DigestNg, NameNg, Buf],
         }
+    }
+}
+
+impl Template {
+    /// Whether the template records the plain hash of the content (a
+    /// `d-ng` field, as `sha256sum` prints it) rather than a typed digest.
+    pub fn records_plain_hash(self) -> bool {
+        self.fields().contains(&FieldKind::DigestNg)
+    }
+}
+
+/// The fields of one entry of `template`, in order, at most three.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryFields<'a> {
+    fields: [Field<'a>; 3],
+    len: usize,
+}
+
+impl<'a> EntryFields<'a> {
+    /// The fields of an entry of `template` for `path`, with `ng` as its
+    /// `d-ng` field or `ngv2` as its `d-ngv2` field (whichever the template
+    /// has) and `extra` as its `sig` or `buf` field.
+    pub fn new(
+        template: Template,
+        ng: (&'a str, &'a [u8]),
+        ngv2: (DigestType, &'a str, &'a [u8]),
+        path: &'a [u8],
+        extra: &'a [u8],
+    ) -> Self {
+        let mut fields = [Field::Raw(&[]); 3];
+        let mut len = 0;
+        for (slot, kind) in fields.iter_mut().zip(template.fields()) {
+            *slot = match kind {
+                FieldKind::DigestNg => Field::DigestNg {
+                    alg: ng.0,
+                    digest: ng.1,
+                },
+                FieldKind::DigestNgV2 => Field::DigestNgV2 {
+                    kind: ngv2.0,
+                    alg: ngv2.1,
+                    digest: ngv2.2,
+                },
+                FieldKind::NameNg => Field::NameNg(path),
+                FieldKind::Sig | FieldKind::Buf => Field::Raw(extra),
+            };
+            len += 1;
+        }
+        Self { fields, len }
+    }
+
+    /// The fields.
+    pub fn as_slice(&self) -> &[Field<'a>] {
+        self.fields.get(..self.len).unwrap_or_default()
     }
 }
 

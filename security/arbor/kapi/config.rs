@@ -5,7 +5,10 @@
 use kernel::bindings;
 
 /// `CONFIG_SECURITY_ARBOR_PCR`: the PCR every measurement list entry names.
-pub(crate) const PCR: u32 = bindings::CONFIG_SECURITY_ARBOR_PCR;
+/// (Read through a constant that `bindings_helper.h` defines from it, so
+/// that the bindings follow a change of the option.)
+pub(crate) const PCR: u32 = bindings::SECURITY_ARBOR_PCR as u32;
+const _: () = assert!(bindings::SECURITY_ARBOR_PCR >= 0);
 
 /// `LSM_ID_ARBOR` (`include/uapi/linux/lsm.h`): arbor's LSM id, as
 /// `lsm_list_modules(2)` reports it.

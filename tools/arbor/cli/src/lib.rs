@@ -7,6 +7,7 @@
 
 pub mod digest;
 pub mod hash;
+pub mod keylime;
 pub mod log;
 pub mod sign;
 

@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result};
 use arbor_cli::digest::{self, hex};
+use arbor_cli::keylime;
 use arbor_cli::log::{self, Bank, PcrSource, VerifyOptions};
 use arbor_cli::sign::Signer;
 use arbor_cli::{Failure, EXIT_ERROR, EXIT_FAILURE, EXIT_OK};
@@ -62,6 +63,35 @@ enum Command {
     /// Read and verify binary IMA measurement lists.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Write a keylime runtime policy for files and directories.
+    ///
+    /// keylime's verifier checks each `ima-ng` or `ima-sig` entry of a
+    /// measurement list against a runtime policy: the SHA-256 hashes
+    /// (what `sha256sum` prints) each path may have. This writes that
+    /// policy (keylime's JSON format, version 1) for the regular files
+    /// under each PATH, directories walked recursively; symbolic links are
+    /// skipped (the kernel records the path of the file a link leads to).
+    /// Boot arbor with `arbor.template=ima-ng` (or give its measure rules
+    /// `template=ima-ng`) for entries keylime can check.
+    #[command(after_help = EXIT_CODES)]
+    KeylimePolicy(KeylimeArgs),
+}
+
+#[derive(Args, Debug)]
+struct KeylimeArgs {
+    /// Files and directories to allow.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The measured system's root here (an image or initramfs tree): each
+    /// file is listed under its path relative to it, made absolute.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// A regular expression over paths that keylime skips; repeatable.
+    #[arg(long, value_name = "REGEX")]
+    exclude: Vec<String>,
+    /// Where to write the policy (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -408,6 +438,19 @@ fn cmd_policy(c: &PolicyCommand) -> Result<()> {
     }
 }
 
+fn cmd_keylime_policy(args: &KeylimeArgs) -> Result<()> {
+    let files = keylime::collect(&args.paths, args.root.as_deref())?;
+    let policy = keylime::runtime_policy(&files, &args.exclude)?;
+    let mut text = serde_json::to_vec_pretty(&policy).context("cannot encode the policy")?;
+    text.push(b'\n');
+    match &args.out {
+        Some(out) => {
+            std::fs::write(out, text).with_context(|| format!("{}: cannot write", out.display()))
+        }
+        None => write_stdout(&text),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match &cli.command {
@@ -415,6 +458,7 @@ fn main() -> ExitCode {
         Command::Sign(a) => cmd_sign(a),
         Command::Log(c) => cmd_log(c),
         Command::Policy(c) => cmd_policy(c),
+        Command::KeylimePolicy(a) => cmd_keylime_policy(a),
     };
     match r {
         Ok(()) => ExitCode::from(EXIT_OK),

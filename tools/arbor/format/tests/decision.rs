@@ -17,6 +17,7 @@ fn decisions() -> impl Iterator<Item = Decision> {
         measure: b & 1 != 0,
         appraise: b & 2 != 0,
         audit: b & 4 != 0,
+        template: None,
     })
 }
 
@@ -289,6 +290,7 @@ fn reused_untrusted_verdicts() {
             measure: true,
             appraise: true,
             audit: false,
+            template: None,
         },
         enforcing: true,
         writers_open: false,

@@ -6,8 +6,9 @@
 use arbor_format::policy::{
     self, Access, Action, Condition, Decision, ErrorKind, Func, IdMatch, Mask, Options, ParseError,
     Policy, Request, Rule, DEFAULT, MAX_LINE_LEN, MAX_RULES, MAX_RULE_TEXT, MAY_APPEND, MAY_EXEC,
-    MAY_READ, MAY_WRITE,
+    MAY_READ, MAY_WRITE, TEMPLATES,
 };
+use arbor_format::template::Template;
 mod common;
 
 use common::Buf;
@@ -267,6 +268,7 @@ fn every_action_and_condition_parses() {
                 uid: Some(IdMatch::Equal(7)),
                 euid: Some(IdMatch::Less(6)),
                 fowner: Some(IdMatch::Greater(5)),
+                template: None,
             },
         ),
     ];
@@ -604,6 +606,7 @@ const NOTHING: Decision = Decision {
     measure: false,
     appraise: false,
     audit: false,
+    template: None,
 };
 
 fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
@@ -611,6 +614,7 @@ fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
         measure,
         appraise,
         audit,
+        template: None,
     }
 }
 
@@ -893,8 +897,9 @@ fn canonical_rendering() {
 
 #[test]
 fn longest_rendered_rule() {
+    // `template=` (measure rules only) outweighs the longer action names.
     let worst = Rule {
-        action: Action::DontAppraise,
+        action: Action::Measure,
         func: Some(Func::MprotectCheck),
         mask: Some(Mask::Any(Access::from_bits(0xf).unwrap())),
         fsmagic: Some(u64::MAX),
@@ -902,7 +907,15 @@ fn longest_rendered_rule() {
         uid: Some(IdMatch::Greater(u32::MAX)),
         euid: Some(IdMatch::Greater(u32::MAX)),
         fowner: Some(IdMatch::Greater(u32::MAX)),
+        template: Some(Template::ImaSigV2),
     };
+    let without_template = Rule {
+        action: Action::DontAppraise,
+        template: None,
+        ..worst
+    };
+    let shorter = render(&[without_template], Options::default());
+    assert!(shorter.len() < MAX_RULE_TEXT, "{}", shorter.len());
     let text = render(&[worst], Options::default());
     assert_eq!(text.len(), MAX_RULE_TEXT);
     assert_eq!(parse(&text).unwrap().0, [worst]);
@@ -1059,10 +1072,17 @@ fn evaluation_matches_a_reference() {
                 .find(|rule| (rule.action == yes || rule.action == no) && rule.matches(r))
                 .is_some_and(|rule| rule.action == yes)
         };
+        let template = rules
+            .iter()
+            .find(|rule| {
+                matches!(rule.action, Action::Measure | Action::DontMeasure) && rule.matches(r)
+            })
+            .and_then(|rule| rule.template);
         Decision {
             measure: first(Action::Measure, Action::DontMeasure),
             appraise: first(Action::Appraise, Action::DontAppraise),
             audit: first(Action::Audit, Action::Audit),
+            template,
         }
     }
     let mut rng = Rng(42);
@@ -1167,4 +1187,75 @@ fn rule_is_small() {
     let size = std::mem::size_of::<Rule>();
     assert!(size <= 64, "Rule grew to {size} bytes");
     assert!(size * MAX_RULES <= 16 * 1024);
+}
+
+/// `template=`: an option of measure rules, parsed, rendered and
+/// returned by the deciding measure rule; it never affects matching.
+#[test]
+fn template_option() {
+    for t in TEMPLATES {
+        let text = format!("measure func=BPRM_CHECK template={}", t.name());
+        let (rules, _) = parse(text.as_bytes()).unwrap();
+        assert_eq!(rules[0].template, Some(t));
+        assert_eq!(rules[0].to_string(), text);
+        // Anywhere in the rule; rendered last.
+        let moved = format!("measure template={} func=BPRM_CHECK", t.name());
+        assert_eq!(parse(moved.as_bytes()).unwrap().0, rules);
+    }
+    for (text, kind) in [
+        (
+            "measure template=ima-buf",
+            ErrorKind::BadValue(Condition::Template),
+        ),
+        (
+            "measure template=ima",
+            ErrorKind::BadValue(Condition::Template),
+        ),
+        (
+            "measure template=IMA-NG",
+            ErrorKind::BadValue(Condition::Template),
+        ),
+        (
+            "measure template=",
+            ErrorKind::MissingValue(Condition::Template),
+        ),
+        (
+            "measure template",
+            ErrorKind::MissingValue(Condition::Template),
+        ),
+        (
+            "measure template<ima-ng",
+            ErrorKind::BadOperator(Condition::Template),
+        ),
+        (
+            "measure template=ima-ng template=ima-sig",
+            ErrorKind::DuplicateCondition(Condition::Template),
+        ),
+        (
+            "dont_measure template=ima-ng",
+            ErrorKind::TemplateNotMeasure,
+        ),
+        ("appraise template=ima-ng", ErrorKind::TemplateNotMeasure),
+        ("audit template=ima-ng", ErrorKind::TemplateNotMeasure),
+    ] {
+        assert_eq!(parse_err(text.as_bytes()).kind, kind, "{text}");
+    }
+    let exec = req(Func::BprmCheck, MAY_EXEC, EXT4, 1000);
+    let open = req(Func::FileCheck, MAY_READ, EXT4, 0);
+    let policy = "measure func=BPRM_CHECK template=ima-ng\n\
+                  measure template=ima-sig\n\
+                  measure func=BPRM_CHECK template=ima-ngv2\n";
+    // The first matching measure rule gives the template.
+    assert_eq!(decide(policy, &exec).template, Some(Template::ImaNg));
+    assert_eq!(decide(policy, &open).template, Some(Template::ImaSig));
+    // A measure rule without one: the default.
+    assert_eq!(decide("measure", &exec).template, None);
+    // Nothing measured: no template, whatever later rules say.
+    let excluded = "dont_measure func=BPRM_CHECK\nmeasure template=ima-ng\n";
+    assert_eq!(decide(excluded, &exec), NOTHING);
+    // Matching is unchanged by the option.
+    assert_eq!(
+        decide("measure template=ima-ng", &exec).measure,
+        decide("measure", &exec).measure
+    );
 }

@@ -41,7 +41,8 @@ while read -r name want; do
 	expect_eq "exec $name reaches the kernel and fails with ENOEXEC" "$got" "exec-errno $ENOEXEC"
 	lines=$(entries_for "$f")
 	expect_eq "$name: one entry" "$(echo "$lines" | grep -c .)" 1
-	expect_eq "$name: template ima-sigv2, PCR 11" "$(echo "$lines" | awk '{print $1, $3}')" "11 ima-sigv2"
+	# The test kernel has no IMA: arbor names PCR 10, as IMA would.
+	expect_eq "$name: template ima-sigv2, PCR 10" "$(echo "$lines" | awk '{print $1, $3}')" "10 ima-sigv2"
 	expect_eq "$name: digest equals fsverity digest" "$(echo "$lines" | awk '{print $4}')" "verity:sha256:$want"
 done < $T/expected
 

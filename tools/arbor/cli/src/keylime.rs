@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+//! keylime runtime policies: the reference values keylime's verifier
+//! checks `ima-ng` and `ima-sig` entries against.
+//!
+//! A runtime policy (format version 1, as keylime 7 reads it) maps each
+//! path, as the measurement list records it, to the SHA-256 hashes of the
+//! content it may have (what `sha256sum` prints). arbor records those
+//! hashes in entries of the `ima-ng` and `ima-sig` templates.
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A file to put in a policy: where it is on this machine, and the path the
+/// measured system records for it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PolicyFile {
+    /// The file here.
+    pub source: PathBuf,
+    /// Its path on the measured system.
+    pub path: String,
+}
+
+/// The regular files under `paths` (files, or directories walked
+/// recursively), each with the path the measured system records: its path
+/// relative to `root`, made absolute, when `root` is given (the measured
+/// system's root is `root` here), else its path as given. Symbolic links
+/// are not followed and not listed: the kernel records the path of the
+/// file a link leads to, which is listed where it lies.
+pub fn collect(paths: &[PathBuf], root: Option<&Path>) -> Result<Vec<PolicyFile>> {
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, root, &mut out)?;
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(p: &Path, root: Option<&Path>, out: &mut Vec<PolicyFile>) -> Result<()> {
+    let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}", p.display()))?;
+    if meta.is_dir() {
+        let mut entries = std::fs::read_dir(p)
+            .with_context(|| format!("{}", p.display()))?
+            .collect::<std::io::Result<Vec<_>>>()
+            .with_context(|| format!("{}", p.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            walk(&e.path(), root, out)?;
+        }
+    } else if meta.is_file() {
+        out.push(PolicyFile {
+            source: p.to_path_buf(),
+            path: system_path(p, root)?,
+        });
+    }
+    Ok(())
+}
+
+/// The path the measured system records for `p`.
+fn system_path(p: &Path, root: Option<&Path>) -> Result<String> {
+    let path = match root {
+        Some(root) => {
+            let rel = p
+                .strip_prefix(root)
+                .with_context(|| format!("{} is not under {}", p.display(), root.display()))?;
+            Path::new("/").join(rel)
+        }
+        None => p.to_path_buf(),
+    };
+    match path.to_str() {
+        Some(s) => Ok(s.to_owned()),
+        None => bail!("{}: the path is not UTF-8", path.display()),
+    }
+}
+
+/// The SHA-256 of a file's content, in hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).with_context(|| format!("{}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("{}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(crate::digest::hex(&h.finalize()))
+}
+
+/// A keylime runtime policy (version 1) allowing `files`, with `excludes`
+/// (regular expressions over paths keylime skips).
+pub fn runtime_policy(files: &[PolicyFile], excludes: &[String]) -> Result<Value> {
+    let hashed = files
+        .par_iter()
+        .map(|f| Ok((f.path.clone(), sha256_file(&f.source)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut digests: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (path, hash) in hashed {
+        let list = digests.entry(path).or_default();
+        if !list.contains(&hash) {
+            list.push(hash);
+        }
+    }
+    let digests: Map<String, Value> = digests.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    Ok(json!({
+        "meta": {
+            // keylime's RUNTIME_POLICY_GENERATOR: 0, "Unknown", for tools
+            // other than its own.
+            "version": 1,
+            "generator": 0,
+        },
+        "release": 0,
+        "digests": digests,
+        "excludes": excludes,
+        "keyrings": {},
+        // The template digests in the list (second column) are SHA-1.
+        "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1", "dm_policy": null},
+        "ima-buf": {},
+        "verification-keys": "",
+    }))
+}
