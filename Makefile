@@ -3,7 +3,7 @@
 # Convenience targets; each runs one script in scripts/, which installs what
 # it needs first (scripts/setup.sh) and reuses earlier build output.
 
-.PHONY: demo test kernel debug-kernel setup host-test fmt clean distclean
+.PHONY: demo test bench kernel debug-kernel setup host-test fmt clean distclean
 
 # Main job: build the kernel with arbor and a demo initramfs, boot it under
 # QEMU, print the measurement list.
@@ -13,6 +13,11 @@ demo:
 # Every test; prints "N passed, N failed".
 test:
 	./scripts/test.sh
+
+# arbor against IMA on one kernel (build/obj-ima), side by side; prints a
+# table of numbers and ratios. Not a test.
+bench:
+	./scripts/bench.sh
 
 setup:
 	./scripts/setup.sh
@@ -36,7 +41,7 @@ fmt:
 
 # Remove build output but keep the unpacked, patched kernel source.
 clean:
-	rm -rf build/obj build/obj-debug build/*.cpio build/*.img build/guest-out build/guest-out-debug build/*.log
+	rm -rf build/obj build/obj-debug build/obj-ima build/*.cpio build/*.img build/guest-out build/guest-out-debug build/*.log
 
 # Remove everything the scripts created.
 distclean:

@@ -54,6 +54,7 @@ test)
 	cp "$SELFTESTS/guest-attack.sh" "$root/etc/arbor/attack-tests.sh"
 	cp "$SELFTESTS/guest-bench.sh" "$root/etc/arbor/bench.sh"
 	cp "$SELFTESTS/guest-keylime.sh" "$root/etc/arbor/keylime.sh"
+	cp "$SELFTESTS/guest-bench-ima.sh" "$root/etc/arbor/bench-ima.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;

@@ -9,13 +9,18 @@
 #   build-kernel.sh debug    the debug kernel (also scripts/debug.config:
 #                            lockdep, KASAN, UBSAN), in build/obj-debug, from
 #                            the same unpacked and patched tree
+#   build-kernel.sh ima      the benchmark kernel (also scripts/ima.config:
+#                            IMA next to arbor), in build/obj-ima
 source "$(dirname "$0")/lib.sh"
 
 variant=${1:-main}
 kernel_variant "$variant"
 # The configuration fragments merged onto tinyconfig, in this order.
 fragments=("$ARBOR_ROOT/Kconfig" "$BUILD/keys.config")
-[ "$variant" = debug ] && fragments+=("$ARBOR_ROOT/scripts/debug.config")
+case "$variant" in
+debug) fragments+=("$ARBOR_ROOT/scripts/debug.config") ;;
+ima) fragments+=("$ARBOR_ROOT/scripts/ima.config") ;;
+esac
 
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 [ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/setup.sh"
@@ -26,7 +31,7 @@ src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 if ! stamp_matches "$BUILD/.source-version" "$src_version"; then
 	log "unpacking linux-source-6.12 $src_version"
 	# Both kernels' objects belong to the old tree.
-	rm -rf "$KSRC" "$BUILD/obj" "$BUILD/obj-debug" "$BUILD/applied-patches" "$BUILD/.source-version"
+	rm -rf "$KSRC" "$BUILD/obj" "$BUILD/obj-debug" "$BUILD/obj-ima" "$BUILD/applied-patches" "$BUILD/.source-version"
 	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
 	tar -C "$tmp" -xf "$TARBALL"
 	mv "$tmp"/linux-source-6.12 "$KSRC"
@@ -95,11 +100,11 @@ printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$keys/trusted.pem" > "$BUILD/keys.co
 config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" "$BUILD/keys.config" "$keys/trusted.pem" \
 	"${fragments[@]:2}" | sha256sum | cut -d' ' -f1)
 if ! stamp_matches "$KCONFIG_STAMP" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
-	if [ "$variant" = debug ]; then
-		log "configuring the debug kernel: tinyconfig + Kconfig fragment + scripts/debug.config"
-	else
-		log "configuring: tinyconfig + Kconfig fragment"
-	fi
+	case "$variant" in
+	debug) log "configuring the debug kernel: tinyconfig + Kconfig fragment + scripts/debug.config" ;;
+	ima) log "configuring the benchmark kernel: tinyconfig + Kconfig fragment + scripts/ima.config" ;;
+	*) log "configuring: tinyconfig + Kconfig fragment" ;;
+	esac
 	mkdir -p "$KOBJ"
 	"${KMAKE[@]}" rustavailable >/dev/null || die "Rust toolchain not usable by the kernel (make rustavailable)"
 	"${KMAKE[@]}" tinyconfig >/dev/null
@@ -119,11 +124,11 @@ if ! stamp_matches "$KCONFIG_STAMP" "$config_hash$series_hash" || [ ! -f "$KOBJ/
 fi
 
 # 6. Build.
-if [ "$variant" = debug ]; then
-	log "building the debug bzImage (make LLVM=1 -j$JOBS)"
-else
-	log "building bzImage (make LLVM=1 -j$JOBS)"
-fi
+case "$variant" in
+debug) log "building the debug bzImage (make LLVM=1 -j$JOBS)" ;;
+ima) log "building the benchmark bzImage (make LLVM=1 -j$JOBS)" ;;
+*) log "building bzImage (make LLVM=1 -j$JOBS)" ;;
+esac
 if ! "${KMAKE[@]}" CLIPPY=1 bzImage > "$KBUILD_LOG" 2>&1; then
 	grep -E 'error|Error' "$KBUILD_LOG" | head -60 >&2 || true
 	tail -20 "$KBUILD_LOG" >&2

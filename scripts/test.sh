@@ -4,7 +4,8 @@
 # arbor), the in-guest suite under QEMU, host-side checks of the list the
 # guest produced (an independent parser, evmctl), and a boot with arbor left
 # out by lsm=; then the debug kernel (lockdep, KASAN, UBSAN) is built and
-# every guest runs again on it. Prints "N passed, N failed"; exits non-zero
+# every guest runs again on it; last, the benchmark against IMA runs once
+# with small counts. Prints "N passed, N failed"; exits non-zero
 # on any failure, on an Oops/BUG/WARNING/panic or a lockdep, KASAN or UBSAN
 # report in a guest console, or on a guest timeout.
 source "$(dirname "$0")/lib.sh"
@@ -193,10 +194,8 @@ rm -rf "$tree"; mkdir -p "$tree"
 (cd "$tree" && cpio -id --quiet --no-absolute-filenames) < "$BUILD/test.pristine.cpio"
 tools/arbor/target/debug/arbor keylime-policy --root "$tree" "$tree" --out "$BUILD/keylime-policy.json"
 
-# A software TPM with fresh state for each test guest; it exits when QEMU
-# disconnects (--terminate), and is killed below if it has not.
-tpmdir=
-stop_swtpm() { [ -n "$tpmdir" ] && [ -f "$tpmdir/pid" ] && kill "$(cat "$tpmdir/pid")" 2>/dev/null || true; }
+# A software TPM with fresh state for each guest that has one
+# (start_swtpm); a run cut short kills the last one.
 trap stop_swtpm EXIT
 
 # run_guests LABEL BZIMAGE MEM_MB SLOWDOWN: every guest phase on one kernel:
@@ -215,15 +214,12 @@ run_guests() {
 	img=$BUILD/verity-ext4$sfx.run.img
 	cp --sparse=always "$BUILD/verity-ext4.pristine.img" "$img"
 
-	tpmdir=$BUILD/swtpm$sfx
-	rm -rf "$tpmdir"; mkdir -p "$tpmdir"
-	swtpm socket --tpm2 --tpmstate dir="$tpmdir" --ctrl type=unixio,path="$tpmdir/sock" \
-		--flags startup-clear --terminate --daemon --pid file="$tpmdir/pid" --log file="$tpmdir/log"
+	start_swtpm "$BUILD/swtpm$sfx"
 	out=$BUILD/guest-out$sfx
 	rm -rf "$out" "$out.img"; mkdir -p "$out"
 	truncate -s 64M "$out.img"
 	"${boot[@]}" "$BUILD/guest-test$sfx.log" "${kopts[@]}" --disk "$out.img" --disk "$img" \
-		--tpm "$tpmdir/sock" --timeout $((300 * slow)) || true
+		--tpm "$SWTPM_DIR/sock" --timeout $((300 * slow)) || true
 	stop_swtpm
 	tr -d '\r' < "$BUILD/guest-test$sfx.log" > "$BUILD/guest-test$sfx.clean.log"
 	count_guest "$BUILD/guest-test$sfx.clean.log" "$p"
@@ -312,15 +308,12 @@ run_guests() {
 	phase "${ph}lsm-off"
 
 	# --- keylime's verifier reads an ima-ng list arbor wrote ---
-	tpmdir=$BUILD/swtpm-keylime$sfx
-	rm -rf "$tpmdir"; mkdir -p "$tpmdir"
-	swtpm socket --tpm2 --tpmstate dir="$tpmdir" --ctrl type=unixio,path="$tpmdir/sock" \
-		--flags startup-clear --terminate --daemon --pid file="$tpmdir/pid" --log file="$tpmdir/log"
+	start_swtpm "$BUILD/swtpm-keylime$sfx"
 	nout=$BUILD/keylime-out$sfx
 	rm -rf "$nout" "$nout.img"; mkdir -p "$nout"
 	truncate -s 8M "$nout.img"
 	"${boot[@]}" "$BUILD/guest-keylime$sfx.log" "${kopts[@]}" --disk "$nout.img" \
-		--tpm "$tpmdir/sock" --append "arbor.template=ima-ng arbor_job=keylime.sh" \
+		--tpm "$SWTPM_DIR/sock" --append "arbor.template=ima-ng arbor_job=keylime.sh" \
 		--timeout $((120 * slow)) || true
 	stop_swtpm
 	tr -d '\r' < "$BUILD/guest-keylime$sfx.log" > "$BUILD/guest-keylime$sfx.clean.log"
@@ -381,6 +374,10 @@ if wait "$debug_build"; then
 		ok "debug: no rustc, clippy, objtool or modpost warnings from arbor"
 	fi
 	phase debug-kernel
+	# The benchmark's kernel (IMA next to arbor) builds meanwhile, at a
+	# lower priority, for the benchmark's run at the end.
+	nice -n 10 "$ARBOR_ROOT/scripts/build-kernel.sh" ima > "$BUILD/build-kernel-ima.out" 2>&1 &
+	ima_build=$!
 	# KASAN's shadow is an eighth of the RAM and lockdep's tables are
 	# large; KASAN, lockdep and UBSAN checks make the guests several times
 	# slower under TCG.
@@ -400,5 +397,19 @@ if ! grep -q '^\(not \)\?ok - ' "$BUILD/check-configs.log"; then
 	notok "check-configs.sh ran (see $BUILD/check-configs.log)"
 fi
 phase configs
+
+# --- the benchmark against IMA, with small counts: it must keep working
+# (its numbers are not checked; scripts/bench.sh prints them) ---
+if [ -n "${ima_build:-}" ] && ! wait "$ima_build"; then
+	notok "benchmark kernel (IMA next to arbor) builds (see $BUILD/build-kernel-ima.out)"
+	tail -20 "$BUILD/build-kernel-ima.out"
+elif "$ARBOR_ROOT/scripts/bench.sh" --quick > "$BUILD/bench-quick.log" 2>&1 &&
+	grep -q '^memory per list entry' "$BUILD/bench-quick.log"; then
+	ok "bench.sh --quick: baseline, arbor and IMA boot on one kernel and the table prints"
+else
+	notok "bench.sh --quick: baseline, arbor and IMA boot on one kernel and the table prints (see $BUILD/bench-quick.log)"
+	tail -5 "$BUILD/bench-quick.log"
+fi
+phase bench
 
 summary

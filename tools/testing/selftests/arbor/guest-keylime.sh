@@ -23,11 +23,7 @@ fi
 # The quote comes before the list, as keylime's agent takes them: the
 # list may run ahead of the PCR value, never behind it.
 for bank in sha1 sha256; do
-	i=0
-	while [ $i -lt 24 ]; do
-		printf 'PCR-%02d: %s\n' $i "$(tr 'A-F' 'a-f' < /sys/class/tpm/tpm0/pcr-$bank/$i)"
-		i=$((i + 1))
-	done > /out/tpm_pcrs_$bank
+	arbor-guest pcrs $bank > /out/tpm_pcrs_$bank
 done
 cat $A/binary_runtime_measurements > /out/binary_runtime_measurements
 cat $A/ascii_runtime_measurements > /out/ascii_runtime_measurements

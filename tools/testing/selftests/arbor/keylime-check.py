@@ -68,51 +68,36 @@ def main():
     measured = [line.split(" ", 4)[4].rstrip("\n") for line in lines]
     check(f"the list has {len(lines)} entries, {omit} among them", omit in measured, f"paths: {measured}")
 
-    for alg, values in banks.items():
+    def run(runtime_policy, pcrval, alg=Hash.SHA256):
+        """keylime's verification of the whole list; the events it reports."""
         _, failure = ima.process_measurement_list(
             None,
             lines,
-            runtime_policy=copy.deepcopy(policy),
-            pcrval=values[10],
+            runtime_policy=runtime_policy,
+            pcrval=pcrval,
             boot_aggregates=boot_aggregates,
             hash_alg=alg,
         )
-        check(f"{alg.value} bank: the whole list matches PCR 10 and the policy", not failure.events, events(failure))
+        return events(failure)
 
+    for alg, values in banks.items():
+        found = run(copy.deepcopy(policy), values[10], alg)
+        check(f"{alg.value} bank: the whole list matches PCR 10 and the policy", not found, found)
+
+    pcr10 = banks[Hash.SHA256][10]
     partial = copy.deepcopy(policy)
     del partial["digests"][omit]
-    _, failure = ima.process_measurement_list(
-        None,
-        lines,
-        runtime_policy=partial,
-        pcrval=banks[Hash.SHA256][10],
-        boot_aggregates=boot_aggregates,
-        hash_alg=Hash.SHA256,
-    )
-    found = events(failure)
+    found = run(partial, pcr10)
     want = [("ima.validation.ima-ng.not_in_allowlist", {"message": f"File not found in allowlist: {omit}"})]
     # One event per entry of the omitted file (it may be measured again).
     check(f"a policy without {omit} fails on that file alone", found and set(map(str, found)) == set(map(str, want)), found)
 
     tampered = copy.deepcopy(policy)
     tampered["digests"][omit] = ["00" * 32]
-    _, failure = ima.process_measurement_list(
-        None,
-        lines,
-        runtime_policy=tampered,
-        pcrval=banks[Hash.SHA256][10],
-        boot_aggregates=boot_aggregates,
-        hash_alg=Hash.SHA256,
-    )
-    ids = {e for e, _ in events(failure)}
+    ids = {e for e, _ in run(tampered, pcr10)}
     check(f"a policy with another hash for {omit} fails on its hash", ids == {"ima.validation.ima-ng.runtime_policy_hash"}, ids)
 
-    bad_pcr = "ff" * 32
-    _, failure = ima.process_measurement_list(
-        None, lines, runtime_policy=copy.deepcopy(policy), pcrval=bad_pcr,
-        boot_aggregates=boot_aggregates, hash_alg=Hash.SHA256,
-    )
-    ids = {e for e, _ in events(failure)}
+    ids = {e for e, _ in run(copy.deepcopy(policy), "ff" * 32)}
     check("another PCR-10 value fails", "ima.pcr_mismatch" in ids, ids)
     return 0 if all(checks) else 1
 

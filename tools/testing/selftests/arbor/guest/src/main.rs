@@ -29,9 +29,14 @@
 //!   arbor-guest run-as RUID EUID CMD [ARG...]
 //!                                    setresuid(RUID, EUID, EUID), then
 //!                                    execve(CMD) as `exec` does
-//!   arbor-guest bench open|exec PATH N
-//!                                    time N opens (or N runs of `PATH
-//!                                    hello`); print `bench OP N NS/OP`
+//!   arbor-guest bench OP ARGS...    timed loops for the benchmarks: N
+//!                                    opens (as root or another uid), N
+//!                                    runs of `PATH hello`, the first open
+//!                                    of new files, the kernel's SHA-256
+//!                                    through AF_ALG; print `bench OP N
+//!                                    NS/OP` (see bench.rs)
+//!   arbor-guest pcrs BANK            print the TPM's PCRs of BANK in
+//!                                    evmctl's format (`PCR-NN: HEX`)
 //!   arbor-guest check-list FILE      parse a binary measurement list and
 //!                                    check every template digest; print
 //!                                    `records N`, or the first bad record
@@ -49,6 +54,7 @@
 //!                                    background child (see fuse.rs)
 
 mod audit;
+mod bench;
 mod fuse;
 mod steps;
 
@@ -78,6 +84,27 @@ fn exec(args: &[std::ffi::OsString]) -> ! {
     let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
     println!("exec-errno {errno}");
     exit(126)
+}
+
+/// `pcrs BANK`: the TPM's PCRs 0-23 of BANK (`sha1`, `sha256`) from sysfs,
+/// in evmctl's `--pcrs` format: `PCR-NN: HEX`, lower-case.
+fn pcrs(args: &[std::ffi::OsString]) -> ! {
+    let [bank] = args else {
+        eprintln!("usage: arbor-guest pcrs BANK");
+        exit(2)
+    };
+    let dir =
+        std::path::Path::new("/sys/class/tpm/tpm0").join(format!("pcr-{}", bank.to_string_lossy()));
+    for i in 0..24 {
+        match std::fs::read_to_string(dir.join(i.to_string())) {
+            Ok(v) => println!("PCR-{i:02}: {}", v.trim().to_ascii_lowercase()),
+            Err(e) => {
+                eprintln!("arbor-guest: {}: {e}", dir.join(i.to_string()).display());
+                exit(1)
+            }
+        }
+    }
+    exit(0)
 }
 
 fn check_list(args: &[std::ffi::OsString]) -> ! {
@@ -260,47 +287,6 @@ fn write_file(args: &[std::ffi::OsString]) -> ! {
     exit(0)
 }
 
-/// `bench open|exec PATH N`: opens PATH for reading (and closes it), or
-/// runs `PATH hello` and waits for it, N times; prints the mean time per
-/// operation in nanoseconds as `bench OP N NS`.
-fn bench(args: &[std::ffi::OsString]) -> ! {
-    let [op, path, n] = args else {
-        eprintln!("usage: arbor-guest bench open|exec PATH N");
-        exit(2)
-    };
-    let Some(n) = n
-        .to_str()
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|&n| n > 0)
-    else {
-        eprintln!("arbor-guest: N must be a positive number");
-        exit(2)
-    };
-    let op = op.to_string_lossy();
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        let ok = match op.as_ref() {
-            "open" => std::fs::File::open(path).is_ok(),
-            "exec" => std::process::Command::new(path)
-                .arg("hello")
-                .stdout(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success()),
-            _ => {
-                eprintln!("arbor-guest: bench open|exec");
-                exit(2)
-            }
-        };
-        if !ok {
-            println!("bench {op}: failed on {}", path.to_string_lossy());
-            exit(1)
-        }
-    }
-    let ns = start.elapsed().as_nanos() / u128::from(n);
-    println!("bench {op} {n} {ns}");
-    exit(0)
-}
-
 /// `run-as RUID EUID CMD [ARG...]`: sets the real uid to RUID and the
 /// effective and saved uids to EUID, then executes CMD.
 fn run_as(args: &[std::ffi::OsString]) -> ! {
@@ -446,10 +432,11 @@ fn main() {
     match args.first().and_then(|a| a.to_str()) {
         Some("exec") => exec(&args[1..]),
         Some("check-list") => check_list(&args[1..]),
+        Some("pcrs") => pcrs(&args[1..]),
         Some("audit-run") => audit::audit_run(&args[1..]),
         Some("write-file") => write_file(&args[1..]),
         Some("run-as") => run_as(&args[1..]),
-        Some("bench") => bench(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         Some("enable-verity") => enable_verity(&args[1..]),
         Some("hello") => {
             println!("hello");

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark: arbor against IMA on one kernel, side by side. Not a test (it
+# asserts nothing about speed): it prints numbers and ratios.
+#
+#   scripts/bench.sh            the full run (about 15 minutes under TCG)
+#   scripts/bench.sh --quick    small counts, one round: proves it still
+#                               works (the test command runs this)
+#
+# The kernel is the test kernel plus scripts/ima.config (IMA built in next
+# to arbor), in build/obj-ima. It boots three ways, each with a fresh
+# swtpm, a fresh ext4 disk and the same workload (guest-bench-ima.sh):
+#
+#   baseline  lsm=capability: arbor left out, IMA with no policy
+#   arbor     lsm=capability,arbor: arbor's default policy
+#   IMA       lsm=capability ima_policy=tcb ima_hash=sha256: IMA's tcb
+#
+# Guest time counts instructions (QEMU -icount shift=0,sleep=off), so the
+# CPU-bound rows repeat to well within 1% however busy the host is; rows
+# that wait for the disk stay noisy. Each row is timed in ROUNDS rounds
+# within one boot; the table shows the median and the spread (largest
+# minus smallest, over the median) of each.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+rounds=3 opens=20000 execs=200 small=300 big_mb=48 mem=10000 timeout_s=2400
+if [ "${1:-}" = --quick ]; then
+	rounds=1 opens=200 execs=5 small=10 big_mb=2 mem=100 timeout_s=600
+fi
+
+"$ARBOR_ROOT/scripts/setup.sh"
+"$ARBOR_ROOT/scripts/build-kernel.sh" ima
+kernel_variant ima
+bench_kernel=$BZIMAGE
+"$ARBOR_ROOT/scripts/build-initramfs.sh" test "$BUILD/bench.cpio"
+
+out=$BUILD/bench
+mkdir -p "$out"
+trap stop_swtpm EXIT
+
+# boot NAME APPEND: one configuration; its rows land in $out/NAME.rows.
+boot() {
+	local name=$1 append=$2 disk=$out/$1.img
+	rm -f "$disk"
+	truncate -s 512M "$disk"
+	mkfs.ext4 -q -F "$disk"
+	start_swtpm "$out/swtpm-$name"
+	"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/bench.cpio" "$out/$name.log" --kernel "$bench_kernel" \
+		--mem 1024 --icount --disk "$disk" --tpm "$SWTPM_DIR/sock" --timeout "$timeout_s" \
+		--append "$append arbor_job=bench-ima.sh bench_rounds=$rounds bench_open=$opens \
+bench_exec=$execs bench_small=$small bench_big_mb=$big_mb bench_mem=$mem" >/dev/null || true
+	stop_swtpm
+	rm -f "$disk"
+	tr -d '\r' < "$out/$name.log" | grep -E '^row ' > "$out/$name.rows" || true
+	if ! tr -d '\r' < "$out/$name.log" | grep -q '^bench: done'; then
+		tr -d '\r' < "$out/$name.log" | grep -E '^bench' >&2 || true
+		die "the $name run did not finish; see $out/$name.log"
+	fi
+}
+boot baseline "lsm=capability"
+boot arbor "lsm=capability,arbor"
+boot arbor-measure "lsm=capability,arbor bench_measure_only=1"
+boot ima "lsm=capability ima_policy=tcb ima_hash=sha256"
+
+# The table: medians per row and configuration, ratios, spreads.
+python3 - "$out" "$rounds" "$mem" <<'PY'
+import statistics, sys
+
+out, rounds, mem = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+configs = ("baseline", "arbor", "arbor-measure", "ima")
+runs = {}
+for name in configs:
+    rows = {}
+    with open(f"{out}/{name}.rows") as f:
+        for line in f:
+            _, row, _, value = line.split()
+            rows.setdefault(row, []).append(int(value))
+    runs[name] = rows
+
+def med(name, row):
+    return statistics.median(runs[name][row])
+
+def spread(row, names=configs):
+    worst = 0.0
+    for n in names:
+        v = runs[n][row]
+        m = statistics.median(v)
+        if m:
+            worst = max(worst, (max(v) - min(v)) / m * 100)
+    return worst
+
+print(f"arbor and IMA on one kernel (QEMU TCG, -icount), {rounds} round(s) per row: "
+      "medians, ratio to the baseline in brackets")
+print("arbor: default policy (measures, and appraises execs and executable mappings);"
+      " arbor measure-only: the same without its appraise rules; IMA: ima_policy=tcb"
+      " (measures only), ima_hash=sha256")
+print()
+head = f"{'per operation, ns':44} {'baseline':>9} {'arbor':>17} {'arbor measure-only':>19} {'IMA tcb':>17} {'added, arbor/IMA':>17} {'spread':>7}"
+print(head)
+time_rows = [
+    ("open-cached", "open of a measured file (cached)"),
+    ("open-unmeasured", "open of an unmeasured file (uid 1000)"),
+    ("exec", "fork+exec of a measured program"),
+    ("first-small", "first measurement of an 8 KiB file"),
+]
+for row, label in time_rows:
+    b, a, m, i = (med(n, row) for n in configs)
+    # Added cost over the baseline, arbor's measure-only configuration
+    # against IMA's (which only measures).
+    added = (m - b) / (i - b) if i != b else float("nan")
+    cell = lambda x: f"{x:>9.0f} ({x / b:.3f})"
+    print(f"{label:44} {b:>9.0f} {cell(a):>17} {cell(m):>19} {cell(i):>17} {added:>17.2f} {spread(row):>6.2f}%")
+print()
+print(f"{'throughput, MB/s':44} {'arbor':>9} {'arbor measure-only':>19} {'IMA tcb':>9} "
+      f"{'arbor/IMA':>10} {'kernel SHA-256':>15} {'arbor/SHA-256':>14} {'spread':>7}")
+for row, label in [("first-big-cached", "first measurement of a large file, cached"),
+                   ("first-big-disk", "first measurement of a large file, from disk")]:
+    a, m, i = (med(n, row) for n in ("arbor", "arbor-measure", "ima"))
+    limit = med("arbor", "sha256-limit")
+    print(f"{label:44} {a:>9.0f} {m:>19.0f} {i:>9.0f} {a / i:>10.2f} {limit:>15.0f} "
+          f"{a / limit:>14.2f} {spread(row, configs[1:]):>6.2f}%")
+b = runs["baseline"]["slab-kib"][0]
+per = {n: (runs[n]["slab-kib"][0] - b) * 1024 / mem for n in configs[1:]}
+print()
+print(f"{'memory per list entry, bytes of slab':44} {per['arbor']:>9.0f} {per['arbor-measure']:>19.0f} "
+      f"{per['ima']:>9.0f} {per['arbor'] / per['ima'] if per['ima'] else float('nan'):>10.2f}")
+print()
+print("added: (arbor measure-only - baseline) / (IMA - baseline). The from-disk row waits for the")
+print("disk and varies from run to run; under -icount, hashing instructions count as one each,")
+print("so the hashing rows compare arbor with IMA and with the kernel's own SHA-256 only.")
+PY

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of scripts/bench.sh: one workload on an ext4 disk, under the
+# integrity configuration the kernel was booted with (none, arbor's default
+# policy, or IMA's tcb policy). Prints "row NAME ROUND VALUE" lines; the
+# host takes medians over the rounds.
+rounds=${bench_rounds:-3}
+n_open=${bench_open:-20000}
+n_exec=${bench_exec:-200}
+n_small=${bench_small:-300}
+big_mb=${bench_big_mb:-48}
+n_mem=${bench_mem:-10000}
+echo "bench: $(cat /sys/kernel/security/lsm)"
+# bench_measure_only=1: arbor's default policy without its appraise rules,
+# to compare measurement alone with IMA's tcb (which never appraises).
+if [ -n "${bench_measure_only:-}" ]; then
+	grep -v '^appraise' /sys/kernel/security/arbor/policy > /tmp/measure-only
+	arbor-guest write-file /sys/kernel/security/arbor/policy /tmp/measure-only > /dev/null ||
+		{ echo "bench failed: cannot load the measure-only policy"; exit 1; }
+fi
+mkdir -p /mnt
+mount -t ext4 /dev/vda /mnt || { echo "bench failed: no ext4 disk"; exit 1; }
+W=/mnt/w
+mkdir -p $W
+chmod 777 $W
+f=$W/measured
+head -c 4096 /dev/zero | tr '\0' x > $f
+chmod 644 $f
+cp /bin/arbor-guest $W/prog
+chmod 755 $W/prog
+# The first open and exec measure the file and the program (once each).
+cat $f > /dev/null
+$W/prog hello > /dev/null
+field() { awk -v i="$1" '$1 == "bench" { print $i }'; }
+r=1
+while [ $r -le $rounds ]; do
+	echo "row open-cached $r $(arbor-guest bench open $f $n_open | field 4)"
+	echo "row open-unmeasured $r $(arbor-guest bench open-as 1000 $f $n_open | field 4)"
+	echo "row exec $r $(arbor-guest bench exec $W/prog $n_exec | field 4)"
+	echo "row first-small $r $(arbor-guest bench first-open $W/small$r $n_small 8192 | field 4)"
+	echo "row first-big-cached $r $(arbor-guest bench first-open-big $W/big$r $((big_mb << 20)) | field 5)"
+	echo "row sha256-limit $r $(arbor-guest bench afalg $W/big$r | field 5)"
+	echo "row first-big-disk $r $(arbor-guest bench first-open-big $W/cold$r $((big_mb << 20)) cold | field 5)"
+	rm -f $W/big$r $W/cold$r
+	r=$((r + 1))
+done
+# Memory: the slab growth over n_mem new files opened once by root (in the
+# baseline the same files and opens, with no measurement).
+sync
+echo 3 > /proc/sys/vm/drop_caches
+before=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
+arbor-guest bench first-open $W/mem $n_mem 1 > /dev/null
+after=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
+echo "row slab-kib 1 $((after - before))"
+echo "bench: done"
