@@ -67,7 +67,7 @@ pub(crate) fn emit(op: AuditOp<'_>) {
     let mut comm = [0u8; 16];
     let t = Task {
         pid: task::pid(),
-        uid: task::uid(),
+        uid: task::uids().0,
         auid: task::login_uid(),
         ses: task::session_id(),
         comm: task::comm(&mut comm),

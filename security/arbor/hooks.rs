@@ -118,31 +118,30 @@ impl Lsm for Arbor {
         }
     }
 
-    /// A writer may change the content from now on; a reader is counted,
-    /// for ToMToU.
+    /// A writer may change the content from now on. (A reader the policy
+    /// measures is counted by the evaluation, for ToMToU.)
     fn file_post_open(file: &File, mask: u32) -> Result {
-        if let Some(s) = inode_state(file.data_inode()) {
-            if file.is_writer() {
+        if file.is_writer() {
+            if let Some(s) = inode_state(file.data_inode()) {
                 s.content_changing();
-            } else if file.is_reader_only() {
-                if let Some(f) = file_state(file) {
-                    s.reader_opened();
-                    f.set_counted_reader();
-                }
             }
         }
         check(file, Func::FileCheck, mask)
     }
 
-    /// A writer's changes are complete; a reader is gone.
+    /// A writer's changes are complete; a counted reader is gone.
     fn file_release(file: &File) {
+        let counted = file_state(file).is_some_and(|f| f.take_counted_reader());
+        if !counted && !file.is_writer() {
+            return;
+        }
         let Some(s) = inode_state(file.data_inode()) else {
             return;
         };
         if file.is_writer() {
             s.content_changing();
         }
-        if file_state(file).is_some_and(|f| f.take_counted_reader()) {
+        if counted {
             s.reader_closed();
         }
     }
@@ -160,12 +159,17 @@ impl Lsm for Arbor {
         }
     }
 
-    /// Truncated or extended: a new version.
+    /// Truncated or extended: a new version. A new owner: the policy's
+    /// decisions (which may test `fowner`) are made again.
     fn inode_post_setattr(dentry: &Dentry, changes: AttrChanges) {
+        let Some(s) = dentry.inode().and_then(inode_state) else {
+            return;
+        };
         if changes.size() {
-            if let Some(s) = dentry.inode().and_then(inode_state) {
-                s.content_changing();
-            }
+            s.content_changing();
+        }
+        if changes.owner() {
+            s.forget_decision();
         }
     }
 

@@ -9,15 +9,15 @@ use crate::format::decision::{
     self, Conclusion, Done, Facts, Guard, Openers, Plan, Reason, Violation, Work,
 };
 use crate::format::merkle::Digester;
-use crate::format::policy::{Func, Request, TEMPLATES};
-use crate::format::state::{self, InodeState};
+use crate::format::policy::{Decision, Func, Request, TEMPLATES};
+use crate::format::state::{self, DecisionKey, InodeState};
 use crate::format::template::{DigestType, EntryFields, Template};
 use crate::format::{imasig, xattr};
 use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
 use crate::list::{Entry, SHA256_SIZE};
-use crate::{inode_state, mode, policy, Arbor};
+use crate::{file_state, inode_state, mode, policy, Arbor};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
@@ -66,18 +66,54 @@ fn hook_name(func: Func) -> &'static str {
     }
 }
 
-/// The request `file` makes at hook `func` with access `mask`.
-fn request(file: &File, func: Func, mask: u32) -> Request {
+/// The request `file` makes at hook `func` with access `mask`, by the task
+/// with real and effective uids `uids`.
+fn request(file: &File, func: Func, mask: u32, uids: (u32, u32)) -> Request {
     let inode = file.inode();
     Request {
         func,
         mask,
         fsmagic: inode.fs_magic(),
         fsuuid: inode.fs_uuid(),
-        uid: task::uid(),
-        euid: task::euid(),
+        uid: uids.0,
+        euid: uids.1,
         fowner: inode.owner(),
     }
+}
+
+/// The policy's decision for `file` at hook `func` with access `mask`: the
+/// one cached in `state` when it was made for the same policy, hook,
+/// access and task uids, else evaluated (and cached). A decision depends
+/// on the file only through its filesystem (whose magic never changes) and
+/// its owner (a change of owner forgets it), and is cached only on the
+/// inode the file's own: not on a stacked filesystem, whose files' data
+/// inodes can be reached through other mounts.
+fn decide(
+    file: &File,
+    func: Func,
+    mask: u32,
+    data_inode: &Inode,
+    state: Option<&InodeState>,
+) -> Decision {
+    let uids = task::uids();
+    let cache = state.filter(|_| core::ptr::eq(file.inode(), data_inode));
+    let key = policy::generation().map(|generation| DecisionKey {
+        generation,
+        func,
+        mask,
+        uid: uids.0,
+        euid: uids.1,
+    });
+    if let (Some(s), Some(key)) = (cache, &key) {
+        if let Some(d) = s.cached_decision(key) {
+            return d;
+        }
+    }
+    let d = policy::decide(&request(file, func, mask, uids));
+    if let (Some(s), Some(key)) = (cache, &key) {
+        s.cache_decision(key, d);
+    }
+    d
 }
 
 /// The version of `inode`'s content and signature that `state` counts
@@ -108,9 +144,24 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     if !file.inode().is_regular() {
         return Ok(());
     }
-    let decided = policy::decide(&request(file, func, mask));
     let inode = file.data_inode();
     let state = inode_state(inode);
+    let decided = decide(file, func, mask, inode, state);
+    // Nothing to do, and nothing a reader can be in violation of: the
+    // common case of an open the policy is silent about, decided without
+    // looking further.
+    if !decided.measure && !decided.appraise && !decided.audit && !file.is_writer() {
+        return Ok(());
+    }
+    // A reader whose open is measured is counted until it is released: a
+    // writer that opens the file meanwhile is a ToMToU violation.
+    if func == Func::FileCheck && decided.measure && file.is_reader_only() {
+        if let (Some(s), Some(f)) = (state, file_state(file)) {
+            if f.set_counted_reader() {
+                s.reader_opened();
+            }
+        }
+    }
     let (writers_denied, refusal) = match decision::guard(decided.appraise, func, mask) {
         Guard::None => (None, None),
         Guard::Refuse => (None, Some(Reason::WritableExecutable)),
@@ -128,7 +179,7 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     let violation = decision::violation(func, decided.measure, openers, refusal);
     if let Some(s) = state {
         if decision::marks_measured_reader(func, decided.measure, file.is_writer()) {
-            s.set_must_measure();
+            s.note_measured_reader();
         }
     }
     let version = version(state, inode);
@@ -232,7 +283,7 @@ pub(crate) fn mprotect(file: &File, mask: u32) -> Result {
     if !file.inode().is_regular() {
         return Ok(());
     }
-    let decision = policy::decide(&request(file, Func::MprotectCheck, mask));
+    let decision = policy::decide(&request(file, Func::MprotectCheck, mask, task::uids()));
     if !decision.appraise {
         return Ok(());
     }

@@ -14,6 +14,7 @@ use crate::format::policy::{self as lang, Decision, Options, Request, Rule};
 use crate::format::template::Sink;
 use crate::kapi::keys::{self, VerifyError};
 use crate::kapi::rcu::Rcu;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -29,6 +30,36 @@ struct Loaded {
 
 /// The policy in force; null until [`init`] publishes the default.
 static ACTIVE: Rcu<Loaded> = Rcu::new();
+
+/// The generation of the policy in force, for decisions cached per inode
+/// ([`crate::format::state::DecisionKey`]): bumped after each policy is
+/// published, so a decision cached for an older policy is never reused.
+/// 0 (no policy yet) is never cached; 1 is the default policy's.
+static GENERATION: AtomicU32 = AtomicU32::new(0);
+
+/// Whether decisions may be cached per inode: not when the policy tests
+/// `fsuuid`, which a mounted filesystem can change (ext4's
+/// `FS_IOC_SETFSUUID`) without arbor seeing it.
+static CACHEABLE: AtomicBool = AtomicBool::new(false);
+
+/// Publishes `p` as the policy in force.
+fn publish(p: Arc<Loaded>) {
+    let cacheable = !p.rules.iter().any(|r| r.fsuuid.is_some());
+    ACTIVE.replace(p);
+    CACHEABLE.store(cacheable, Ordering::Release);
+    // After the policy: a reader that sees the new generation evaluates
+    // the new policy (see `decide`).
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The generation to cache decisions under, or `None` if they may not be
+/// cached now. Read before the policy is evaluated: a decision made
+/// while a new policy is published is cached under the older generation,
+/// and so never reused.
+pub(crate) fn generation() -> Option<u32> {
+    let g = GENERATION.load(Ordering::Acquire);
+    (g != 0 && CACHEABLE.load(Ordering::Acquire)).then_some(g)
+}
 
 /// Why [`build`] failed.
 enum BuildError {
@@ -69,7 +100,7 @@ pub(crate) fn init() -> Result {
         }
         BuildError::NoMemory => ENOMEM,
     })?;
-    ACTIVE.replace(p);
+    publish(p);
     Ok(())
 }
 
@@ -163,7 +194,7 @@ pub(crate) fn load(lock: &Mutex<()>, input: &[u8]) -> Result {
     })?;
     let rules = new.rules.len();
     let require = new.options.require_signed_policy;
-    ACTIVE.replace(new);
+    publish(new);
     pr_info!(
         "policy replaced: {} rules, {}{}\n",
         rules,

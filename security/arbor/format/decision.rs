@@ -109,7 +109,7 @@ impl fmt::Display for Reason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Violation {
     /// Time of measure, time of use: a file is opened for writing while
-    /// it has readers and a reader was measured.
+    /// readers whose open was measured have it open.
     ToMToU,
     /// A file is measured for a reader, or must run, while a writer has
     /// it open.
@@ -183,7 +183,8 @@ pub const fn guard(appraise: bool, func: Func, mask: u32) -> Guard {
 pub struct Openers {
     /// The file being used was opened for writing.
     pub is_writer: bool,
-    /// Some file has the inode open for reading only.
+    /// Some file whose open the policy measured has the inode open for
+    /// reading only.
     pub has_readers: bool,
     /// A reader of the inode was measured.
     pub reader_measured: bool,

@@ -7,6 +7,7 @@
 //! packing of versions and verdicts into them is tested on the host with
 //! the very code the kernel runs.
 
+use super::policy::{Decision, Func, ACCESS_BITS, TEMPLATES};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// arbor's part of an inode's security blob.
@@ -40,8 +41,8 @@ pub struct InodeState {
     measured_digest: AtomicU64,
     /// `version + 1` of the last audit record of an `audit` rule; 0 for none.
     audited: AtomicU64,
-    /// Files open on this inode for reading only, as far as arbor saw them
-    /// open (see [`FileState`]).
+    /// Files open on this inode for reading only whose open the policy
+    /// measured (see [`FileState`]).
     readers: AtomicU32,
     /// A reader was measured: opening the file for writing while it has
     /// readers is a ToMToU violation.
@@ -50,6 +51,70 @@ pub struct InodeState {
     /// fs-verity digest (fs-verity files cannot change, so this holds for
     /// the inode's lifetime).
     fsverity_sig_valid: AtomicBool,
+    /// The policy's last decision for this inode, packed with what it was
+    /// decided for (see [`pack_decision`]); 0 for none. Together with
+    /// `decided_for`, a sequence-checked pair: see [`Self::cached_decision`].
+    decision: AtomicU64,
+    /// The subject of `decision`: `uid << 32 | euid`.
+    decided_for: AtomicU64,
+}
+
+/// What a policy decision depends on, besides the file's filesystem (its
+/// magic never changes) and owner (a change of owner forgets the
+/// decision): the policy in force, the hook, the access and the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecisionKey {
+    /// The policy's generation; never 0 (see [`pack_decision`]).
+    pub generation: u32,
+    /// The hook.
+    pub func: Func,
+    /// The access (only the bits in [`ACCESS_BITS`] count).
+    pub mask: u32,
+    /// The task's real uid.
+    pub uid: u32,
+    /// The task's effective uid.
+    pub euid: u32,
+}
+
+impl DecisionKey {
+    fn subject(&self) -> u64 {
+        u64::from(self.uid) << 32 | u64::from(self.euid)
+    }
+}
+
+/// Packs `decision`, made for `key`, in one word: the generation (32 bits),
+/// the hook (2), the access bits (4), measure, appraise and audit (3) and
+/// the template (3: 0 for the default, else 1 + its index in
+/// [`TEMPLATES`]). Generation 0 is never used, so 0 means "none".
+pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
+    let func = Func::ALL.iter().position(|&f| f == key.func).unwrap_or(0) as u64;
+    let template = decision
+        .template
+        .and_then(|t| TEMPLATES.iter().position(|&x| x == t))
+        .map_or(0, |i| i as u64 + 1);
+    u64::from(key.generation) << 32
+        | func << 12
+        | u64::from(key.mask & ACCESS_BITS) << 8
+        | u64::from(decision.measure) << 7
+        | u64::from(decision.appraise) << 6
+        | u64::from(decision.audit) << 5
+        | template
+}
+
+/// The decision that `word` holds for `key`, if it was made for `key`'s
+/// generation, hook and access.
+pub fn unpack_decision(word: u64, key: &DecisionKey) -> Option<Decision> {
+    let template = match word & 0x7 {
+        0 => None,
+        t => Some(*TEMPLATES.get(t as usize - 1)?),
+    };
+    let decision = Decision {
+        measure: word & 1 << 7 != 0,
+        appraise: word & 1 << 6 != 0,
+        audit: word & 1 << 5 != 0,
+        template,
+    };
+    (key.generation != 0 && pack_decision(key, decision) == word).then_some(decision)
 }
 
 impl InodeState {
@@ -142,6 +207,51 @@ impl InodeState {
     pub fn must_measure(&self) -> bool {
         self.must_measure.load(Ordering::Acquire)
     }
+
+    /// The policy's decision cached for `key`, if the last one cached was
+    /// made for it.
+    ///
+    /// The decision and its subject are two words, written by
+    /// [`Self::cache_decision`] as a sequence lock whose sequence is the
+    /// decision word itself: it is cleared first, the subject written, the
+    /// decision written last. A reader that sees the same decision word
+    /// before and after reading the subject has a subject that was written
+    /// before that decision word (or before an identical one, which decides
+    /// the same), so it never pairs a decision with a subject it was not
+    /// made for.
+    pub fn cached_decision(&self, key: &DecisionKey) -> Option<Decision> {
+        let word = self.decision.load(Ordering::Acquire);
+        if word == 0 {
+            return None;
+        }
+        let subject = self.decided_for.load(Ordering::Acquire);
+        if self.decision.load(Ordering::Acquire) != word || subject != key.subject() {
+            return None;
+        }
+        unpack_decision(word, key)
+    }
+
+    /// Caches `decision`, made for `key`.
+    pub fn cache_decision(&self, key: &DecisionKey, decision: Decision) {
+        self.decision.store(0, Ordering::Relaxed);
+        self.decided_for.store(key.subject(), Ordering::Release);
+        self.decision
+            .store(pack_decision(key, decision), Ordering::Release);
+    }
+
+    /// Forgets the cached decision (the file's owner changed).
+    pub fn forget_decision(&self) {
+        self.decision.store(0, Ordering::Release);
+    }
+
+    /// Notes that a reader of the file was measured, if no reader was
+    /// before (a load first: opens of a measured file do not write the
+    /// shared line each time).
+    pub fn note_measured_reader(&self) {
+        if !self.must_measure() {
+            self.set_must_measure();
+        }
+    }
 }
 
 /// How a version is stored in the `measured` and `audited` words: plus
@@ -197,13 +307,16 @@ pub struct FileState {
 }
 
 impl FileState {
-    /// Notes that the file was counted as a reader.
-    pub fn set_counted_reader(&self) {
-        self.counted_reader.store(true, Ordering::Release);
+    /// Notes that the file is counted as a reader; returns whether it was
+    /// not already (so that it is counted once).
+    pub fn set_counted_reader(&self) -> bool {
+        !self.counted_reader.swap(true, Ordering::AcqRel)
     }
 
     /// Whether the file was counted as a reader; clears the mark.
     pub fn take_counted_reader(&self) -> bool {
-        self.counted_reader.swap(false, Ordering::AcqRel)
+        // A load first: most files were never counted.
+        self.counted_reader.load(Ordering::Acquire)
+            && self.counted_reader.swap(false, Ordering::AcqRel)
     }
 }

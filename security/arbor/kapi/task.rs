@@ -4,16 +4,17 @@
 
 use kernel::bindings;
 
-/// The current task's real uid, in the initial user namespace.
-pub(crate) fn uid() -> u32 {
-    // SAFETY: reads the current task's credentials, always valid.
-    unsafe { bindings::current_uid() }.val
-}
-
-/// The current task's effective uid, in the initial user namespace.
-pub(crate) fn euid() -> u32 {
-    // SAFETY: reads the current task's credentials, always valid.
-    unsafe { bindings::current_euid() }.val
+/// The current task's real and effective uids, in the initial user
+/// namespace, read from one view of its credentials.
+pub(crate) fn uids() -> (u32, u32) {
+    // SAFETY: the current task is valid; its `cred` pointer is changed
+    // only by the task itself (`commit_creds`), which is running this
+    // code, so the credentials stay referenced while they are read (what
+    // `current_cred()` relies on too).
+    unsafe {
+        let cred = (*bindings::get_current()).cred;
+        ((*cred).uid.val, (*cred).euid.val)
+    }
 }
 
 /// The current task's login uid (audit's `auid`), in the initial user

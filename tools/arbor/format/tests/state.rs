@@ -2,7 +2,8 @@
 //! The per-inode and per-file state: the packing of versions and verdicts
 //! into atomic words, at the boundaries and under concurrent use.
 
-use arbor_format::state::{self, digest_prefix, FileState, InodeState};
+use arbor_format::policy::{Decision, Func, MAY_EXEC, MAY_READ, TEMPLATES};
+use arbor_format::state::{self, digest_prefix, DecisionKey, FileState, InodeState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Versions at the boundaries of the packing.
@@ -134,7 +135,8 @@ fn readers_saturate_at_zero() {
     s.reader_closed();
     assert!(!s.has_readers());
     let f = FileState::default();
-    f.set_counted_reader();
+    assert!(f.set_counted_reader());
+    assert!(!f.set_counted_reader(), "counted twice");
     assert!(f.take_counted_reader());
     assert!(!f.take_counted_reader());
 }
@@ -163,4 +165,134 @@ fn concurrent_updates() {
     let n = first.load(Ordering::Relaxed);
     assert!((1000..=8000).contains(&n), "{n}");
     assert!(!s.has_readers());
+}
+
+fn all_decisions() -> impl Iterator<Item = Decision> {
+    (0..8u8).flat_map(|b| {
+        core::iter::once(None)
+            .chain(TEMPLATES.into_iter().map(Some))
+            .map(move |template| Decision {
+                measure: b & 1 != 0,
+                appraise: b & 2 != 0,
+                audit: b & 4 != 0,
+                template,
+            })
+    })
+}
+
+fn key(generation: u32, func: Func, mask: u32, uid: u32, euid: u32) -> DecisionKey {
+    DecisionKey {
+        generation,
+        func,
+        mask,
+        uid,
+        euid,
+    }
+}
+
+/// Every decision round-trips for every hook and access, and is found for
+/// its own key only.
+#[test]
+fn decisions_pack_exactly() {
+    for func in Func::ALL {
+        for mask in 0..16u32 {
+            for d in all_decisions() {
+                for generation in [1, 2, u32::MAX] {
+                    let k = key(generation, func, mask, 0, 0);
+                    let word = state::pack_decision(&k, d);
+                    assert_ne!(word, 0);
+                    assert_eq!(state::unpack_decision(word, &k), Some(d));
+                    // Bits outside ACCESS_BITS do not count.
+                    let wide = key(generation, func, mask | 0x30, 0, 0);
+                    assert_eq!(state::unpack_decision(word, &wide), Some(d));
+                    for other in Func::ALL.into_iter().filter(|&f| f != func) {
+                        let k2 = key(generation, other, mask, 0, 0);
+                        assert_eq!(state::unpack_decision(word, &k2), None);
+                    }
+                    let k3 = key(generation, func, mask ^ 1, 0, 0);
+                    assert_eq!(state::unpack_decision(word, &k3), None);
+                    let k4 = key(generation.wrapping_add(1), func, mask, 0, 0);
+                    assert_eq!(state::unpack_decision(word, &k4), None);
+                }
+            }
+        }
+    }
+    // Generation 0 never matches: the all-zero state has no decision.
+    let k = key(0, Func::FileCheck, 0, 0, 0);
+    assert_eq!(state::unpack_decision(0, &k), None);
+    assert_eq!(InodeState::default().cached_decision(&k), None);
+}
+
+#[test]
+fn cached_decisions_follow_the_subject_and_owner() {
+    let s = InodeState::default();
+    let d = Decision {
+        measure: true,
+        ..Decision::default()
+    };
+    let root = key(1, Func::FileCheck, MAY_READ, 0, 0);
+    let user = key(1, Func::FileCheck, MAY_READ, 1000, 1000);
+    let setuid = key(1, Func::FileCheck, MAY_READ, 1000, 0);
+    assert_eq!(s.cached_decision(&root), None);
+    s.cache_decision(&root, d);
+    assert_eq!(s.cached_decision(&root), Some(d));
+    assert_eq!(s.cached_decision(&user), None);
+    assert_eq!(s.cached_decision(&setuid), None);
+    s.cache_decision(&user, Decision::default());
+    assert_eq!(s.cached_decision(&user), Some(Decision::default()));
+    assert_eq!(s.cached_decision(&root), None);
+    s.forget_decision();
+    assert_eq!(s.cached_decision(&user), None);
+}
+
+/// Writers cache, for random subjects, a decision that is a function of
+/// the subject; readers never get a decision for a subject it was not
+/// made for.
+#[test]
+fn cached_decisions_are_never_torn() {
+    let s = InodeState::default();
+    let decide = |uid: u32| Decision {
+        measure: uid % 2 == 0,
+        appraise: uid % 3 == 0,
+        audit: uid % 5 == 0,
+        template: TEMPLATES.get((uid % 5) as usize).copied(),
+    };
+    let hits = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..3u32 {
+            let s = &s;
+            scope.spawn(move || {
+                for i in 0..200_000u32 {
+                    let uid = (i * 7 + t) % 64;
+                    s.cache_decision(
+                        &key(1, Func::BprmCheck, MAY_EXEC, uid, uid + 1),
+                        decide(uid),
+                    );
+                }
+            });
+        }
+        for t in 0..3u32 {
+            let (s, hits) = (&s, &hits);
+            scope.spawn(move || {
+                for i in 0..200_000u32 {
+                    let uid = (i * 11 + t) % 64;
+                    let k = key(1, Func::BprmCheck, MAY_EXEC, uid, uid + 1);
+                    if let Some(d) = s.cached_decision(&k) {
+                        assert_eq!(d, decide(uid), "uid {uid}");
+                        hits.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert!(hits.load(Ordering::Relaxed) > 0);
+}
+
+#[test]
+fn measured_reader_is_noted_once() {
+    let s = InodeState::default();
+    assert!(!s.must_measure());
+    s.note_measured_reader();
+    s.note_measured_reader();
+    assert!(s.must_measure());
 }
