@@ -159,17 +159,12 @@ impl Lsm for Arbor {
         }
     }
 
-    /// Truncated or extended: a new version. A new owner: the policy's
-    /// decisions (which may test `fowner`) are made again.
+    /// Truncated or extended: a new version.
     fn inode_post_setattr(dentry: &Dentry, changes: AttrChanges) {
-        let Some(s) = dentry.inode().and_then(inode_state) else {
-            return;
-        };
         if changes.size() {
-            s.content_changing();
-        }
-        if changes.owner() {
-            s.forget_decision();
+            if let Some(s) = dentry.inode().and_then(inode_state) {
+                s.content_changing();
+            }
         }
     }
 

@@ -83,11 +83,11 @@ fn request(file: &File, func: Func, mask: u32, uids: (u32, u32)) -> Request {
 
 /// The policy's decision for `file` at hook `func` with access `mask`: the
 /// one cached in `state` when it was made for the same policy, hook,
-/// access and task uids, else evaluated (and cached). A decision depends
-/// on the file only through its filesystem (whose magic never changes) and
-/// its owner (a change of owner forgets it), and is cached only on the
-/// inode the file's own: not on a stacked filesystem, whose files' data
-/// inodes can be reached through other mounts.
+/// access and task uids, else evaluated (and cached). Decisions are cached
+/// only under policies whose rules test nothing else that can change
+/// about the file (see [`policy::generation`]): its filesystem's magic
+/// never does. They are cached only on the file's own inode, not on a
+/// stacked filesystem's data inode, which other mounts can reach.
 fn decide(
     file: &File,
     func: Func,

@@ -37,14 +37,18 @@ static ACTIVE: Rcu<Loaded> = Rcu::new();
 /// 0 (no policy yet) is never cached; 1 is the default policy's.
 static GENERATION: AtomicU32 = AtomicU32::new(0);
 
-/// Whether decisions may be cached per inode: not when the policy tests
-/// `fsuuid`, which a mounted filesystem can change (ext4's
-/// `FS_IOC_SETFSUUID`) without arbor seeing it.
+/// Whether decisions may be cached per inode, keyed by the hook, the
+/// access and the task's uids: not when the policy tests what else can
+/// change under a cached decision, `fsuuid` (ext4's `FS_IOC_SETFSUUID`
+/// changes it on a mounted filesystem) or `fowner` (`chown`).
 static CACHEABLE: AtomicBool = AtomicBool::new(false);
 
 /// Publishes `p` as the policy in force.
 fn publish(p: Arc<Loaded>) {
-    let cacheable = !p.rules.iter().any(|r| r.fsuuid.is_some());
+    let cacheable = !p
+        .rules
+        .iter()
+        .any(|r| r.fsuuid.is_some() || r.fowner.is_some());
     ACTIVE.replace(p);
     CACHEABLE.store(cacheable, Ordering::Release);
     // After the policy: a reader that sees the new generation evaluates

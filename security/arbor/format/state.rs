@@ -59,9 +59,10 @@ pub struct InodeState {
     decided_for: AtomicU64,
 }
 
-/// What a policy decision depends on, besides the file's filesystem (its
-/// magic never changes) and owner (a change of owner forgets the
-/// decision): the policy in force, the hook, the access and the subject.
+/// What a policy decision depends on under a policy whose rules test no
+/// file attribute that can change (the kernel caches decisions only under
+/// such policies): the policy in force, the hook, the access and the
+/// subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecisionKey {
     /// The policy's generation; never 0 (see [`pack_decision`]).
@@ -81,6 +82,10 @@ impl DecisionKey {
         u64::from(self.uid) << 32 | u64::from(self.euid)
     }
 }
+
+/// The decision word while a task writes a decision: no packed decision
+/// has its bits 14 to 31 set.
+pub const DECISION_LOCKED: u64 = u64::MAX;
 
 /// Packs `decision`, made for `key`, in one word: the generation (32 bits),
 /// the hook (2), the access bits (4), measure, appraise and audit (3) and
@@ -212,16 +217,17 @@ impl InodeState {
     /// made for it.
     ///
     /// The decision and its subject are two words, written by
-    /// [`Self::cache_decision`] as a sequence lock whose sequence is the
-    /// decision word itself: it is cleared first, the subject written, the
-    /// decision written last. A reader that sees the same decision word
-    /// before and after reading the subject has a subject that was written
-    /// before that decision word (or before an identical one, which decides
-    /// the same), so it never pairs a decision with a subject it was not
-    /// made for.
+    /// [`Self::cache_decision`] under a sequence lock whose sequence is the
+    /// decision word itself: a writer takes it by swapping the word for
+    /// [`DECISION_LOCKED`] (a writer that finds it taken does not cache),
+    /// writes the subject, then the new decision word. A reader that sees
+    /// the same decision word before and after reading the subject has the
+    /// subject of the writer of that word, or of a later writer who wrote
+    /// the very same word (so the same decision) for it: it never pairs a
+    /// decision with a subject it was not made for.
     pub fn cached_decision(&self, key: &DecisionKey) -> Option<Decision> {
         let word = self.decision.load(Ordering::Acquire);
-        if word == 0 {
+        if word == 0 || word == DECISION_LOCKED {
             return None;
         }
         let subject = self.decided_for.load(Ordering::Acquire);
@@ -231,17 +237,27 @@ impl InodeState {
         unpack_decision(word, key)
     }
 
-    /// Caches `decision`, made for `key`.
+    /// Caches `decision`, made for `key`, unless another task is caching
+    /// one right now.
     pub fn cache_decision(&self, key: &DecisionKey, decision: Decision) {
-        self.decision.store(0, Ordering::Relaxed);
+        let current = self.decision.load(Ordering::Relaxed);
+        if current == DECISION_LOCKED
+            || self
+                .decision
+                .compare_exchange(
+                    current,
+                    DECISION_LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return;
+        }
+        // Release: a reader that sees this subject sees the lock taken.
         self.decided_for.store(key.subject(), Ordering::Release);
         self.decision
             .store(pack_decision(key, decision), Ordering::Release);
-    }
-
-    /// Forgets the cached decision (the file's owner changed).
-    pub fn forget_decision(&self) {
-        self.decision.store(0, Ordering::Release);
     }
 
     /// Notes that a reader of the file was measured, if no reader was

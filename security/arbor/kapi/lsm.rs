@@ -42,11 +42,6 @@ impl AttrChanges {
     pub(crate) fn size(self) -> bool {
         self.0 & bindings::ATTR_SIZE != 0
     }
-
-    /// Whether the owner changes (`ATTR_UID`: `chown`).
-    pub(crate) fn owner(self) -> bool {
-        self.0 & bindings::ATTR_UID != 0
-    }
 }
 
 /// What `inode_setintegrity` reports.

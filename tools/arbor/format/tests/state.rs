@@ -201,6 +201,7 @@ fn decisions_pack_exactly() {
                     let k = key(generation, func, mask, 0, 0);
                     let word = state::pack_decision(&k, d);
                     assert_ne!(word, 0);
+                    assert_ne!(word, state::DECISION_LOCKED);
                     assert_eq!(state::unpack_decision(word, &k), Some(d));
                     // Bits outside ACCESS_BITS do not count.
                     let wide = key(generation, func, mask | 0x30, 0, 0);
@@ -224,7 +225,7 @@ fn decisions_pack_exactly() {
 }
 
 #[test]
-fn cached_decisions_follow_the_subject_and_owner() {
+fn cached_decisions_follow_the_subject() {
     let s = InodeState::default();
     let d = Decision {
         measure: true,
@@ -241,8 +242,6 @@ fn cached_decisions_follow_the_subject_and_owner() {
     s.cache_decision(&user, Decision::default());
     assert_eq!(s.cached_decision(&user), Some(Decision::default()));
     assert_eq!(s.cached_decision(&root), None);
-    s.forget_decision();
-    assert_eq!(s.cached_decision(&user), None);
 }
 
 /// Writers cache, for random subjects, a decision that is a function of
@@ -258,24 +257,29 @@ fn cached_decisions_are_never_torn() {
         template: TEMPLATES.get((uid % 5) as usize).copied(),
     };
     let hits = AtomicUsize::new(0);
+    let writing = AtomicUsize::new(3);
     std::thread::scope(|scope| {
         for t in 0..3u32 {
-            let s = &s;
+            let (s, writing) = (&s, &writing);
             scope.spawn(move || {
-                for i in 0..200_000u32 {
-                    let uid = (i * 7 + t) % 64;
+                for i in 0..100_000u32 {
+                    let uid = (i * 7 + t) % 16;
                     s.cache_decision(
                         &key(1, Func::BprmCheck, MAY_EXEC, uid, uid + 1),
                         decide(uid),
                     );
                 }
+                writing.fetch_sub(1, Ordering::Release);
             });
         }
         for t in 0..3u32 {
-            let (s, hits) = (&s, &hits);
+            let (s, hits, writing) = (&s, &hits, &writing);
             scope.spawn(move || {
-                for i in 0..200_000u32 {
-                    let uid = (i * 11 + t) % 64;
+                let mut i = t;
+                // Read for as long as any writer writes.
+                while writing.load(Ordering::Acquire) > 0 {
+                    let uid = i % 16;
+                    i = i.wrapping_add(11);
                     let k = key(1, Func::BprmCheck, MAY_EXEC, uid, uid + 1);
                     if let Some(d) = s.cached_decision(&k) {
                         assert_eq!(d, decide(uid), "uid {uid}");
@@ -285,7 +289,11 @@ fn cached_decisions_are_never_torn() {
             });
         }
     });
-    assert!(hits.load(Ordering::Relaxed) > 0);
+    // Quiet again: the last decision cached is found for its subject.
+    let k = key(1, Func::BprmCheck, MAY_EXEC, 15, 16);
+    s.cache_decision(&k, decide(15));
+    assert_eq!(s.cached_decision(&k), Some(decide(15)));
+    eprintln!("{} hits while writers raced", hits.load(Ordering::Relaxed));
 }
 
 #[test]
