@@ -173,15 +173,9 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     let openers = state.map(|s| Openers {
         is_writer: file.is_writer(),
         has_readers: s.has_readers(),
-        reader_measured: s.must_measure(),
         open_for_write: file.inode().is_open_for_write(),
     });
     let violation = decision::violation(func, decided.measure, openers, refusal);
-    if let Some(s) = state {
-        if decision::marks_measured_reader(func, decided.measure, file.is_writer()) {
-            s.note_measured_reader();
-        }
-    }
     let version = version(state, inode);
     let facts = Facts {
         decision: decided,

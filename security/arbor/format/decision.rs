@@ -186,8 +186,6 @@ pub struct Openers {
     /// Some file whose open the policy measured has the inode open for
     /// reading only.
     pub has_readers: bool,
-    /// A reader of the inode was measured.
-    pub reader_measured: bool,
     /// Some file has the inode open for writing.
     pub open_for_write: bool,
 }
@@ -195,8 +193,8 @@ pub struct Openers {
 /// Which violation, if any, a use is. As IMA, violations are looked for
 /// at opens and mappings, of files arbor has state for:
 ///
-/// - a writer, while the inode has readers and a reader was measured, is
-///   a [`Violation::ToMToU`];
+/// - a writer, while readers whose open was measured have the inode open,
+///   is a [`Violation::ToMToU`];
 /// - a reader the policy measures, while a writer has the inode open, is
 ///   [`Violation::OpenWriters`].
 ///
@@ -212,7 +210,7 @@ pub const fn violation(
     let found = match (func, openers) {
         (Func::FileCheck | Func::MmapCheck, Some(o)) => {
             if o.is_writer {
-                if o.has_readers && o.reader_measured {
+                if o.has_readers {
                     Some(Violation::ToMToU)
                 } else {
                     None
@@ -229,12 +227,6 @@ pub const fn violation(
         (None, Some(Reason::OpenForWrite)) => Some(Violation::OpenWriters),
         _ => found,
     }
-}
-
-/// Whether this use marks the inode as having a measured reader (for
-/// later [`Violation::ToMToU`] checks).
-pub const fn marks_measured_reader(func: Func, measure: bool, is_writer: bool) -> bool {
-    matches!(func, Func::FileCheck | Func::MmapCheck) && measure && !is_writer
 }
 
 /// What the inode's state says was done for the file's current version.

@@ -44,9 +44,6 @@ pub struct InodeState {
     /// Files open on this inode for reading only whose open the policy
     /// measured (see [`FileState`]).
     readers: AtomicU32,
-    /// A reader was measured: opening the file for writing while it has
-    /// readers is a ToMToU violation.
-    must_measure: AtomicBool,
     /// fs-verity reported a valid built-in signature for this inode's
     /// fs-verity digest (fs-verity files cannot change, so this holds for
     /// the inode's lifetime).
@@ -203,16 +200,6 @@ impl InodeState {
         self.readers.load(Ordering::Acquire) > 0
     }
 
-    /// Notes that a reader of the file was measured.
-    pub fn set_must_measure(&self) {
-        self.must_measure.store(true, Ordering::Release);
-    }
-
-    /// Whether a reader of the file was measured.
-    pub fn must_measure(&self) -> bool {
-        self.must_measure.load(Ordering::Acquire)
-    }
-
     /// The policy's decision cached for `key`, if the last one cached was
     /// made for it.
     ///
@@ -258,15 +245,6 @@ impl InodeState {
         self.decided_for.store(key.subject(), Ordering::Release);
         self.decision
             .store(pack_decision(key, decision), Ordering::Release);
-    }
-
-    /// Notes that a reader of the file was measured, if no reader was
-    /// before (a load first: opens of a measured file do not write the
-    /// shared line each time).
-    pub fn note_measured_reader(&self) {
-        if !self.must_measure() {
-            self.set_must_measure();
-        }
     }
 }
 

@@ -23,12 +23,11 @@ fn decisions() -> impl Iterator<Item = Decision> {
 
 /// Every opener state, and none (no state for the inode).
 fn openers() -> impl Iterator<Item = Option<Openers>> {
-    core::iter::once(None).chain((0..16u8).map(|b| {
+    core::iter::once(None).chain((0..8u8).map(|b| {
         Some(Openers {
             is_writer: b & 1 != 0,
             has_readers: b & 2 != 0,
-            reader_measured: b & 4 != 0,
-            open_for_write: b & 8 != 0,
+            open_for_write: b & 4 != 0,
         })
     }))
 }
@@ -128,7 +127,7 @@ fn run(c: &Case) -> Run {
 }
 
 /// Every case: 4 hooks, 16 access masks, 8 decisions, 2 modes, 2 writer
-/// states, 17 opener states, 12 cached states, 2 filesystem kinds and 4
+/// states, 9 opener states, 12 cached states, 2 filesystem kinds and 4
 /// appraisal results.
 fn all_cases() -> impl Iterator<Item = Case> {
     Func::ALL.into_iter().flat_map(|func| {
@@ -193,7 +192,7 @@ fn enforcing_mode_uses_only_trusted_files() {
             );
         }
     }
-    assert_eq!(n, 4 * 16 * 8 * 2 * 2 * 17 * 12 * 2 * 4);
+    assert_eq!(n, 4 * 16 * 8 * 2 * 2 * 9 * 12 * 2 * 4);
 }
 
 /// Permissive mode never refuses anything.
@@ -354,13 +353,11 @@ fn violation_table() {
     let reader = Openers {
         is_writer: false,
         has_readers: false,
-        reader_measured: false,
         open_for_write: true,
     };
     let writer = Openers {
         is_writer: true,
         has_readers: true,
-        reader_measured: true,
         open_for_write: true,
     };
     for func in [Func::FileCheck, Func::MmapCheck] {
@@ -373,14 +370,6 @@ fn violation_table() {
         assert_eq!(
             decision::violation(func, false, Some(writer), None),
             Some(Violation::ToMToU)
-        );
-        let unmeasured_readers = Openers {
-            reader_measured: false,
-            ..writer
-        };
-        assert_eq!(
-            decision::violation(func, true, Some(unmeasured_readers), None),
-            None
         );
         let no_readers = Openers {
             has_readers: false,
@@ -418,22 +407,6 @@ fn violation_table() {
         ),
         Some(Violation::ToMToU)
     );
-}
-
-#[test]
-fn measured_reader_marks() {
-    for func in Func::ALL {
-        for measure in [false, true] {
-            for is_writer in [false, true] {
-                let expect =
-                    matches!(func, Func::FileCheck | Func::MmapCheck) && measure && !is_writer;
-                assert_eq!(
-                    decision::marks_measured_reader(func, measure, is_writer),
-                    expect
-                );
-            }
-        }
-    }
 }
 
 #[test]

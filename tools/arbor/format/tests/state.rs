@@ -30,7 +30,6 @@ fn all_zero_is_nothing_done() {
         assert!(!s.audited(v));
     }
     assert!(!s.has_readers());
-    assert!(!s.must_measure());
     assert!(!s.fsverity_sig_valid());
     assert!(!FileState::default().take_counted_reader());
 }
@@ -294,13 +293,4 @@ fn cached_decisions_are_never_torn() {
     s.cache_decision(&k, decide(15));
     assert_eq!(s.cached_decision(&k), Some(decide(15)));
     eprintln!("{} hits while writers raced", hits.load(Ordering::Relaxed));
-}
-
-#[test]
-fn measured_reader_is_noted_once() {
-    let s = InodeState::default();
-    assert!(!s.must_measure());
-    s.note_measured_reader();
-    s.note_measured_reader();
-    assert!(s.must_measure());
 }
