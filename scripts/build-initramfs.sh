@@ -52,6 +52,7 @@ test)
 	cp "$SELFTESTS/guest-pagein.sh" "$root/etc/arbor/pagein.sh"
 	cp "$SELFTESTS/guest-policy.sh" "$root/etc/arbor/policy-tests.sh"
 	cp "$SELFTESTS/guest-attack.sh" "$root/etc/arbor/attack-tests.sh"
+	cp "$SELFTESTS/guest-list.sh" "$root/etc/arbor/list-tests.sh"
 	cp "$SELFTESTS/guest-bench.sh" "$root/etc/arbor/bench.sh"
 	cp "$SELFTESTS/guest-keylime.sh" "$root/etc/arbor/keylime.sh"
 	cp "$SELFTESTS/guest-bench-ima.sh" "$root/etc/arbor/bench-ima.sh"

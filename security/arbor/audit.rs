@@ -41,6 +41,13 @@ pub(crate) enum AuditOp<'a> {
     ModeRefused,
     /// arbor was locked in enforcing mode through securityfs.
     Locked,
+    /// A checkpoint was appended at global index `index`.
+    Checkpoint { index: u64 },
+    /// A trim dropped `dropped` entries; the checkpoint at `index` is now
+    /// the first held entry.
+    Trimmed { index: u64, dropped: u64 },
+    /// A trim to `index` was refused for `cause`.
+    TrimRefused { index: Option<u64>, cause: &'a str },
     /// A policy write was rejected.
     PolicyRejected {
         cause: &'a str,
@@ -112,6 +119,19 @@ pub(crate) fn emit(op: AuditOp<'_>) {
         AuditOp::Locked => Record {
             mode: Some(mode::name(true)),
             ..Record::new(Op::Mode, "lockdown", t, true)
+        },
+        AuditOp::Checkpoint { index } => Record {
+            index: Some(index),
+            ..Record::new(Op::List, "checkpoint", t, true)
+        },
+        AuditOp::Trimmed { index, dropped } => Record {
+            index: Some(index),
+            dropped: Some(dropped),
+            ..Record::new(Op::List, "trim", t, true)
+        },
+        AuditOp::TrimRefused { index, cause } => Record {
+            index,
+            ..Record::new(Op::List, cause, t, false)
         },
         AuditOp::PolicyRejected {
             cause,

@@ -1,25 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The measurement list: append-only, in IMA's format, with software PCRs.
+//! The measurement list: in IMA's format, with software PCRs, trimmed only
+//! at checkpoints.
 //!
-//! Entries are allocated once and never freed or changed, so a reader can
-//! hold `&'static Entry` without a lock. The index of entries is a vector
-//! behind a mutex that readers take only to look up one entry, never while
-//! rendering it. Appends are serialised by a second mutex that also covers
-//! the PCR extension, so the list can run ahead of the PCR value but never
-//! behind it, and entries appear in the order their PCR extensions happen.
+//! Entries are reference counted and never change once made. The held
+//! entries are a vector behind a mutex that readers take only to look one
+//! up (and take a reference), never while rendering it; a trim that drops
+//! entries a reader is rendering frees them when the reader is done.
+//! Appends, checkpoints and trims are serialised by a second mutex that
+//! also covers the PCR extension, so the list can run ahead of the PCR
+//! value but never behind it, entries appear in the order their PCR
+//! extensions happen, and a checkpoint records exactly the values the
+//! entries before it produced.
+//!
+//! Entries have a global index: 0 for the first since boot, counting the
+//! ones dropped by trims. The held entries are the global indexes
+//! `first..first + len`.
 
+use crate::format::checkpoint::{self, Bank, Header};
 use crate::format::merkle::Digester;
-use crate::format::template::{self, Field, Template, TEMPLATE_DIGEST_SIZE};
-use crate::kapi::crypto::Shash;
+use crate::format::template::{
+    self, DigestType, EntryFields, Field, Template, TEMPLATE_DIGEST_SIZE,
+};
 use crate::kapi::tpm::{self, Tpm};
+use crate::kapi::{self, crypto::Shash};
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
+use kernel::sync::{Arc, Mutex};
 
 /// Size of a SHA-256 digest.
 pub(crate) const SHA256_SIZE: usize = 32;
+
+/// What an entry records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A file, or `boot_aggregate`.
+    Measurement,
+    /// A violation: it extends every bank with all-0xFF.
+    Violation,
+    /// A checkpoint: the PCR values the entries before it produced.
+    Checkpoint,
+}
 
 /// One record of the measurement list.
 ///
@@ -33,7 +55,7 @@ pub(crate) struct Entry {
     template: Template,
     template_digest: [u8; TEMPLATE_DIGEST_SIZE],
     data: KVec<u8>,
-    violation: bool,
+    kind: Kind,
 }
 
 /// What a violation extends every PCR bank with, as IMA does.
@@ -46,7 +68,17 @@ impl Entry {
         template: Template,
         fields: &[Field<'_>],
         sha1: &Shash,
-    ) -> Result<KBox<Self>> {
+    ) -> Result<Arc<Self>> {
+        Self::of_kind(Kind::Measurement, pcr, template, fields, sha1)
+    }
+
+    fn of_kind(
+        kind: Kind,
+        pcr: u32,
+        template: Template,
+        fields: &[Field<'_>],
+        sha1: &Shash,
+    ) -> Result<Arc<Self>> {
         let len = template::template_data_len(fields).ok_or(EINVAL)?;
         let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
         template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
@@ -54,13 +86,13 @@ impl Entry {
         sha1.digest(&data, &mut template_digest)?;
         // INVARIANT: `data` was encoded from `fields` of `template`, and the
         // digest is SHA-1 over it.
-        Ok(KBox::new(
+        Ok(Arc::new(
             Self {
                 pcr,
                 template,
                 template_digest,
                 data,
-                violation: false,
+                kind,
             },
             GFP_KERNEL,
         )?)
@@ -75,19 +107,19 @@ impl Entry {
         pcr: u32,
         template: Template,
         fields: &[Field<'_>],
-    ) -> Result<KBox<Self>> {
+    ) -> Result<Arc<Self>> {
         let len = template::template_data_len(fields).ok_or(EINVAL)?;
         let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
         template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
         // INVARIANT: `data` was encoded from `fields` of `template`; a
         // violation's digest is all zero.
-        Ok(KBox::new(
+        Ok(Arc::new(
             Self {
                 pcr,
                 template,
                 template_digest: [0; TEMPLATE_DIGEST_SIZE],
                 data,
-                violation: true,
+                kind: Kind::Violation,
             },
             GFP_KERNEL,
         )?)
@@ -106,6 +138,7 @@ impl Entry {
 
 /// Running values of arbor's PCR in each bank, as a TPM would hold them had
 /// it started from zero and seen only arbor's extensions.
+#[derive(Clone, Copy)]
 pub(crate) struct SoftwarePcrs {
     /// SHA-1 bank: extended with each entry's SHA-1 template digest.
     pub(crate) sha1: [u8; TEMPLATE_DIGEST_SIZE],
@@ -113,15 +146,34 @@ pub(crate) struct SoftwarePcrs {
     pub(crate) sha256: [u8; SHA256_SIZE],
 }
 
+/// What the append lock protects besides the order of entries.
+struct Chain {
+    /// The software PCR values after the last entry.
+    pcrs: SoftwarePcrs,
+    /// Whether a TPM extend has failed since boot.
+    tpm_failed: bool,
+}
+
+/// The entries held in memory.
+///
+/// # Invariants
+///
+/// `entries[i]` is the entry of global index `first + i`.
+struct Held {
+    first: u64,
+    entries: KVVec<Arc<Entry>>,
+}
+
 /// The measurement list.
 #[pin_data]
 pub(crate) struct MeasurementList {
-    /// Index of all entries, in order.
+    /// The held entries, in order.
     #[pin]
-    entries: Mutex<KVVec<&'static Entry>>,
-    /// Serialises appends and PCR extensions.
+    held: Mutex<Held>,
+    /// Serialises appends, checkpoints, trims and PCR extensions; taken
+    /// before `held`.
     #[pin]
-    pcrs: Mutex<SoftwarePcrs>,
+    chain: Mutex<Chain>,
     /// Violations recorded.
     violations: AtomicU64,
 }
@@ -134,6 +186,31 @@ pub(crate) struct Hashes<'a> {
     pub(crate) sha256: &'a Shash,
 }
 
+/// What an entry extends the software banks and the TPM's banks with.
+struct Extension {
+    sha1: [u8; TEMPLATE_DIGEST_SIZE],
+    sha256: [u8; SHA256_SIZE],
+    tpm: Option<KVec<[u8; tpm::MAX_DIGEST_SIZE]>>,
+}
+
+impl Extension {
+    fn of(entry: &Entry, hashes: &Hashes<'_>, tpm: Option<&Tpm>) -> Result<Self> {
+        let mut x = Self {
+            sha1: [VIOLATION_FILL; TEMPLATE_DIGEST_SIZE],
+            sha256: [VIOLATION_FILL; SHA256_SIZE],
+            tpm: None,
+        };
+        if entry.kind != Kind::Violation {
+            hashes.sha256.digest(&entry.data, &mut x.sha256)?;
+            x.sha1 = entry.template_digest;
+        }
+        if let Some(t) = tpm {
+            x.tpm = Some(tpm_digests(t, entry)?);
+        }
+        Ok(x)
+    }
+}
+
 /// An entry's digest for each TPM bank, in bank order, zero-padded: the
 /// template digest for SHA-1; the bank's hash over the template data where
 /// the kernel has the algorithm; else the SHA-1 template digest
@@ -142,7 +219,7 @@ fn tpm_digests(t: &Tpm, entry: &Entry) -> Result<KVec<[u8; tpm::MAX_DIGEST_SIZE]
     let mut v = KVec::with_capacity(t.banks().len(), GFP_KERNEL)?;
     for b in t.banks() {
         let mut d = [0u8; tpm::MAX_DIGEST_SIZE];
-        if entry.violation {
+        if entry.kind == Kind::Violation {
             d.fill(VIOLATION_FILL);
             v.push(d, GFP_KERNEL)?;
             continue;
@@ -167,12 +244,22 @@ fn extend(h: &Shash, pcr: &mut [u8], digest: &[u8]) -> Result {
     d.finish(pcr)
 }
 
+/// Largest checkpoint payload: the header and two banks.
+const CHECKPOINT_MAX: usize = checkpoint::HEADER_SIZE + 4 + TEMPLATE_DIGEST_SIZE + 4 + SHA256_SIZE;
+
 impl MeasurementList {
     /// An empty list.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            entries <- new_mutex!(KVVec::new(), "arbor_list_entries"),
-            pcrs <- new_mutex!(SoftwarePcrs { sha1: [0; TEMPLATE_DIGEST_SIZE], sha256: [0; SHA256_SIZE] }, "arbor_list_pcrs"),
+            // INVARIANT: no entries, the first will be global index 0.
+            held <- new_mutex!(Held { first: 0, entries: KVVec::new() }, "arbor_list_entries"),
+            chain <- new_mutex!(
+                Chain {
+                    pcrs: SoftwarePcrs { sha1: [0; TEMPLATE_DIGEST_SIZE], sha256: [0; SHA256_SIZE] },
+                    tpm_failed: false,
+                },
+                "arbor_list_pcrs"
+            ),
             violations: AtomicU64::new(0),
         })
     }
@@ -185,57 +272,173 @@ impl MeasurementList {
     /// entry is appended. Returns whether the entry was appended.
     pub(crate) fn append(
         &self,
-        entry: KBox<Entry>,
+        entry: Arc<Entry>,
         hashes: &Hashes<'_>,
         tpm: Option<&Tpm>,
         pcr: u32,
         still_wanted: impl FnOnce() -> bool,
     ) -> Result<bool> {
-        // Digests for the SHA-256 software bank and every TPM bank,
-        // computed outside the locks.
-        let mut bank256 = [VIOLATION_FILL; SHA256_SIZE];
-        let mut bank1 = [VIOLATION_FILL; TEMPLATE_DIGEST_SIZE];
-        if !entry.violation {
-            hashes.sha256.digest(&entry.data, &mut bank256)?;
-            bank1 = entry.template_digest;
-        }
-        let tpm_digests = match tpm {
-            Some(t) => Some(tpm_digests(t, &entry)?),
-            None => None,
-        };
+        // Computed outside the locks.
+        let x = Extension::of(&entry, hashes, tpm)?;
+        let mut chain = self.chain.lock();
+        self.commit(&mut chain, entry, x, hashes, tpm, pcr, still_wanted)
+    }
 
-        let mut pcrs = self.pcrs.lock();
+    /// Appends `entry`, which extends by `x`, with `chain` locked.
+    #[allow(clippy::too_many_arguments)]
+    fn commit(
+        &self,
+        chain: &mut Chain,
+        entry: Arc<Entry>,
+        x: Extension,
+        hashes: &Hashes<'_>,
+        tpm: Option<&Tpm>,
+        pcr: u32,
+        still_wanted: impl FnOnce() -> bool,
+    ) -> Result<bool> {
         // Make room and compute the new PCR values first: after this point
         // nothing can fail, so the list and the software PCR values never
         // disagree.
-        self.entries.lock().reserve(1, GFP_KERNEL)?;
-        let mut next = SoftwarePcrs {
-            sha1: pcrs.sha1,
-            sha256: pcrs.sha256,
-        };
-        extend(hashes.sha1, &mut next.sha1, &bank1)?;
-        extend(hashes.sha256, &mut next.sha256, &bank256)?;
+        self.held.lock().entries.reserve(1, GFP_KERNEL)?;
+        let mut next = chain.pcrs;
+        extend(hashes.sha1, &mut next.sha1, &x.sha1)?;
+        extend(hashes.sha256, &mut next.sha256, &x.sha256)?;
         if !still_wanted() {
             return Ok(false);
         }
-        let entry: &'static Entry = KBox::leak(entry);
-        // Cannot fail: capacity was reserved above and only appends (under
-        // `pcrs`) use it.
-        self.entries.lock().push(entry, GFP_KERNEL)?;
-        *pcrs = next;
-        if let (Some(t), Some(d)) = (tpm, tpm_digests) {
+        // Cannot fail: capacity was reserved above, and only appends and
+        // trims change the vector, both under `chain`.
+        // INVARIANT: the new entry's global index is `first + len`.
+        self.held.lock().entries.push(entry, GFP_KERNEL)?;
+        chain.pcrs = next;
+        if let (Some(t), Some(d)) = (tpm, x.tpm) {
             // The entry is in the list: the list may run ahead of the TPM,
-            // never behind it. A TPM error leaves it ahead, and is logged.
+            // never behind it. A TPM error leaves it ahead; it is logged,
+            // and every later checkpoint says so.
             if let Err(e) = t.extend(pcr, &d) {
+                chain.tpm_failed = true;
                 pr_err!("TPM PCR {} extend failed (error {})\n", pcr, e.to_errno());
             }
         }
         Ok(true)
     }
 
-    /// Entry `index`, if the list has that many.
-    pub(crate) fn get(&self, index: usize) -> Option<&'static Entry> {
-        self.entries.lock().get(index).copied()
+    /// Appends a checkpoint: an `ima-buf` entry that records the software
+    /// PCR values the entries before it produced, its own global index, the
+    /// number of entries dropped so far, and whether a TPM extend has
+    /// failed. The values are read under the append lock, so no entry can
+    /// come between them and the checkpoint. Returns the checkpoint's
+    /// global index.
+    pub(crate) fn checkpoint(
+        &self,
+        hashes: &Hashes<'_>,
+        tpm: Option<&Tpm>,
+        pcr: u32,
+    ) -> Result<u64> {
+        let mut chain = self.chain.lock();
+        let (first, held) = {
+            let h = self.held.lock();
+            (h.first, h.entries.len())
+        };
+        let index = first
+            .checked_add(held as u64)
+            .ok_or_else(kapi::error::eoverflow)?;
+        let mut flags = 0;
+        if tpm.is_none() {
+            flags |= checkpoint::FLAG_NO_TPM;
+        }
+        if chain.tpm_failed {
+            flags |= checkpoint::FLAG_TPM_FAILED;
+        }
+        let header = Header {
+            flags,
+            pcr,
+            index,
+            dropped: first,
+        };
+        let banks = [
+            Bank {
+                alg: checkpoint::ALG_SHA1,
+                digest: &chain.pcrs.sha1,
+            },
+            Bank {
+                alg: checkpoint::ALG_SHA256,
+                digest: &chain.pcrs.sha256,
+            },
+        ];
+        let mut buf = [0u8; CHECKPOINT_MAX];
+        let n = checkpoint::encode(&header, &banks, &mut buf).map_err(|_| EINVAL)?;
+        let payload = buf.get(..n).ok_or(EINVAL)?;
+        let mut digest = [0u8; SHA256_SIZE];
+        hashes.sha256.digest(payload, &mut digest)?;
+        let fields = EntryFields::new(
+            Template::ImaBuf,
+            ("sha256", &digest),
+            (DigestType::Ima, "sha256", &digest),
+            checkpoint::NAME.as_bytes(),
+            payload,
+        );
+        let entry = Entry::of_kind(
+            Kind::Checkpoint,
+            pcr,
+            Template::ImaBuf,
+            fields.as_slice(),
+            hashes.sha1,
+        )?;
+        let x = Extension::of(&entry, hashes, tpm)?;
+        self.commit(&mut chain, entry, x, hashes, tpm, pcr, || true)?;
+        Ok(index)
+    }
+
+    /// Drops the held entries before global index `index`, which must be a
+    /// held checkpoint whose SHA-1 template digest is `digest`. Returns the
+    /// number of entries dropped. Refusals drop nothing: `ESTALE` when
+    /// `index` was dropped already, `ERANGE` when it is past the last
+    /// entry, `ENOENT` when the entry is not a checkpoint, `EBADMSG` when
+    /// its digest differs.
+    pub(crate) fn trim(&self, index: u64, digest: &[u8; TEMPLATE_DIGEST_SIZE]) -> Result<u64> {
+        // Under `chain`, so that no append holds a reservation in the
+        // vector being replaced.
+        let chain = self.chain.lock();
+        let (k, old) = {
+            let mut h = self.held.lock();
+            let k = index.checked_sub(h.first).ok_or_else(kapi::error::estale)?;
+            let k = usize::try_from(k).map_err(|_| ERANGE)?;
+            let entry = h.entries.get(k).ok_or(ERANGE)?;
+            if entry.kind != Kind::Checkpoint {
+                return Err(ENOENT);
+            }
+            if entry.template_digest != *digest {
+                return Err(kapi::error::ebadmsg());
+            }
+            if k == 0 {
+                return Ok(0);
+            }
+            let rest = h.entries.get(k..).ok_or(ERANGE)?;
+            let mut kept = KVVec::with_capacity(rest.len(), GFP_KERNEL)?;
+            kept.extend_from_slice(rest, GFP_KERNEL)?;
+            // INVARIANT: `kept[0]` is the entry of global index `index`.
+            h.first = index;
+            (k, core::mem::replace(&mut h.entries, kept))
+        };
+        drop(chain);
+        // The dropped entries are freed here, outside the locks, or by the
+        // last reader still rendering one.
+        drop(old);
+        Ok(k as u64)
+    }
+
+    /// The entry of global index `index`, if it is held.
+    pub(crate) fn get(&self, index: u64) -> Option<Arc<Entry>> {
+        let h = self.held.lock();
+        let k = usize::try_from(index.checked_sub(h.first)?).ok()?;
+        h.entries.get(k).cloned()
+    }
+
+    /// The global indexes of the held entries.
+    pub(crate) fn window(&self) -> core::ops::Range<u64> {
+        let h = self.held.lock();
+        h.first..h.first.saturating_add(h.entries.len() as u64)
     }
 
     /// Counts a violation (after its entry was appended).
@@ -248,17 +451,19 @@ impl MeasurementList {
         self.violations.load(Ordering::Relaxed)
     }
 
-    /// Number of entries.
+    /// Number of entries held.
     pub(crate) fn len(&self) -> usize {
-        self.entries.lock().len()
+        self.held.lock().entries.len()
+    }
+
+    /// Number of entries dropped since boot: the global index of the first
+    /// held entry.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.held.lock().first
     }
 
     /// The software PCR values now.
     pub(crate) fn pcrs(&self) -> SoftwarePcrs {
-        let p = self.pcrs.lock();
-        SoftwarePcrs {
-            sha1: p.sha1,
-            sha256: p.sha256,
-        }
+        self.chain.lock().pcrs
     }
 }

@@ -5,8 +5,11 @@
 //! ownership follow IMA's measurement files: read-only, root and group
 //! readable (0440).
 
+use crate::audit::{self, AuditOp};
+use crate::format::checkpoint;
 use crate::format::template::{self, put_decimal, put_hex, Sink};
-use crate::kapi::securityfs::{self, SeqSource, Writable};
+use crate::kapi::error::{ebadmsg, estale};
+use crate::kapi::securityfs::{self, SeqSource, ShowError, Writable};
 use crate::kapi::seq_file::{Overflow, SeqFile};
 use crate::measure::PCR;
 use crate::{mode, policy, ARBOR};
@@ -20,25 +23,53 @@ const MODE_READ_ONLY: u16 = 0o440;
 /// `EINVAL`.
 const CONTROL_MAX: usize = 31;
 
+/// The entry of global index `index` for a reader about to show it; a
+/// trim may have dropped it since the reader's position was checked.
+fn entry(index: usize) -> Result<kernel::sync::Arc<crate::list::Entry>, ShowError> {
+    ARBOR
+        .get()
+        .and_then(|a| a.list.get(index as u64))
+        .ok_or_else(|| ShowError::Failed(estale()))
+}
+
+/// Where a reader of the list at position `pos` goes on: positions are
+/// global indexes, so a reader that was in the middle of the list when a
+/// trim happened resumes at the same entry; one at position 0 (nothing
+/// read yet) starts at the first held entry; one whose next entry was
+/// dropped gets `ESTALE` rather than a list with a gap.
+fn list_seek(pos: usize) -> Result<Option<usize>> {
+    let Some(a) = ARBOR.get() else {
+        return Ok(None);
+    };
+    let held = a.list.window();
+    let next = if pos == 0 { held.start } else { pos as u64 };
+    if next < held.start {
+        return Err(estale());
+    }
+    Ok((next < held.end).then_some(next as usize))
+}
+
 /// `binary_runtime_measurements`: the list in IMA's binary layout.
 struct BinaryList;
 
 impl SeqSource for BinaryList {
     fn exists(index: usize) -> bool {
-        ARBOR.get().is_some_and(|a| index < a.list.len())
+        matches!(list_seek(index), Ok(Some(i)) if i == index)
     }
 
-    fn show(index: usize, mut m: &SeqFile) -> Result<(), Overflow> {
-        let Some(e) = ARBOR.get().and_then(|a| a.list.get(index)) else {
-            return Ok(());
-        };
+    fn seek(pos: usize) -> Result<Option<usize>> {
+        list_seek(pos)
+    }
+
+    fn show(index: usize, mut m: &SeqFile) -> Result<(), ShowError> {
+        let e = entry(index)?;
         let e = e.view();
         m.put(&e.pcr.to_le_bytes())?;
         m.put(e.template_digest)?;
         m.put(&(e.template_name.len() as u32).to_le_bytes())?;
         m.put(e.template_name)?;
         m.put(&(e.data.len() as u32).to_le_bytes())?;
-        m.put(e.data)
+        Ok(m.put(e.data)?)
     }
 }
 
@@ -50,13 +81,15 @@ impl SeqSource for AsciiList {
         BinaryList::exists(index)
     }
 
-    fn show(index: usize, mut m: &SeqFile) -> Result<(), Overflow> {
-        let Some(e) = ARBOR.get().and_then(|a| a.list.get(index)) else {
-            return Ok(());
-        };
+    fn seek(pos: usize) -> Result<Option<usize>> {
+        list_seek(pos)
+    }
+
+    fn show(index: usize, mut m: &SeqFile) -> Result<(), ShowError> {
+        let e = entry(index)?;
         match template::render_ascii(&mut m, &e.view()) {
             Ok(()) => Ok(()),
-            Err(template::RenderError::Sink(o)) => Err(o),
+            Err(template::RenderError::Sink(o)) => Err(o.into()),
             // Entries are encoded by arbor itself, so this means a bug;
             // show the record's position rather than hide it.
             Err(template::RenderError::Format(_)) => {
@@ -77,12 +110,13 @@ impl<T: OneLine> SeqSource for T {
         index == 0
     }
 
-    fn show(_index: usize, m: &SeqFile) -> Result<(), Overflow> {
-        <T as OneLine>::show(m)
+    fn show(_index: usize, m: &SeqFile) -> Result<(), ShowError> {
+        Ok(<T as OneLine>::show(m)?)
     }
 }
 
-/// `runtime_measurements_count`: the number of entries, in decimal.
+/// `runtime_measurements_count`: the number of entries held (in the list
+/// files now), in decimal.
 struct Count;
 
 impl OneLine for Count {
@@ -90,6 +124,109 @@ impl OneLine for Count {
         let n = ARBOR.get().map_or(0, |a| a.list.len());
         put_decimal(&mut m, n as u64)?;
         m.put(b"\n")
+    }
+}
+
+/// `runtime_measurements_dropped`: the number of entries trims have
+/// dropped since boot, which is also the global index of the first entry
+/// held, in decimal.
+struct Dropped;
+
+impl OneLine for Dropped {
+    fn show(mut m: &SeqFile) -> Result<(), Overflow> {
+        let n = ARBOR.get().map_or(0, |a| a.list.dropped());
+        put_decimal(&mut m, n)?;
+        m.put(b"\n")
+    }
+}
+
+/// `checkpoint`: writing `1` appends a checkpoint entry. Needs
+/// `CAP_MAC_ADMIN`.
+struct Checkpoint;
+
+impl SeqSource for Checkpoint {
+    fn exists(_index: usize) -> bool {
+        false
+    }
+
+    fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {
+        Ok(())
+    }
+}
+
+impl Writable for Checkpoint {
+    const MAX_WRITE: usize = CONTROL_MAX;
+
+    fn store(input: &[u8]) -> Result {
+        if mode::parse_flag(input) != Some(true) {
+            return Err(EINVAL);
+        }
+        let arbor = ARBOR.get().ok_or(ENODEV)?;
+        let index = arbor
+            .list
+            .checkpoint(&arbor.hashes(), arbor.tpm.as_ref(), PCR)
+            .inspect_err(|e| pr_err!("checkpoint failed (error {})\n", e.to_errno()))?;
+        audit::emit(AuditOp::Checkpoint { index });
+        Ok(())
+    }
+}
+
+/// Longest line written to `trim`: an index of 20 digits, a space, 40 hex
+/// digits and a newline.
+const TRIM_MAX: usize = 62;
+
+/// `trim`: writing `INDEX DIGEST` drops the held entries before the
+/// checkpoint of global index `INDEX` whose template digest is `DIGEST`.
+/// Needs `CAP_MAC_ADMIN`.
+struct Trim;
+
+impl SeqSource for Trim {
+    fn exists(_index: usize) -> bool {
+        false
+    }
+
+    fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {
+        Ok(())
+    }
+}
+
+impl Writable for Trim {
+    const MAX_WRITE: usize = TRIM_MAX;
+
+    fn store(input: &[u8]) -> Result {
+        let arbor = ARBOR.get().ok_or(ENODEV)?;
+        let refuse = |index, e: Error, cause| {
+            pr_info!("trim refused: {}\n", cause);
+            audit::emit(AuditOp::TrimRefused { index, cause });
+            e
+        };
+        let Some(req) = checkpoint::parse_trim_request(input) else {
+            return Err(refuse(None, EINVAL, "malformed"));
+        };
+        match arbor.list.trim(req.index, &req.digest) {
+            Ok(dropped) => {
+                pr_info!(
+                    "list trimmed: {} entries dropped; the first held is now entry {}\n",
+                    dropped,
+                    req.index
+                );
+                audit::emit(AuditOp::Trimmed {
+                    index: req.index,
+                    dropped,
+                });
+                Ok(())
+            }
+            Err(e) => {
+                let cause = match e {
+                    e if e == estale() => "already_dropped",
+                    e if e == ERANGE => "no_such_entry",
+                    e if e == ENOENT => "not_a_checkpoint",
+                    e if e == ebadmsg() => "digest_mismatch",
+                    _ => "failed",
+                };
+                Err(refuse(Some(req.index), e, cause))
+            }
+        }
     }
 }
 
@@ -228,6 +365,11 @@ pub(crate) fn create() -> Result {
         &dir,
     )?;
     securityfs::create_file::<Count>(c_str!("runtime_measurements_count"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_file::<Dropped>(
+        c_str!("runtime_measurements_dropped"),
+        MODE_READ_ONLY,
+        &dir,
+    )?;
     securityfs::create_file::<SoftwarePcrs<false>>(
         c_str!("software_pcrs_sha1"),
         MODE_READ_ONLY,
@@ -242,5 +384,7 @@ pub(crate) fn create() -> Result {
     securityfs::create_writable_file::<Enforce>(c_str!("enforce"), 0o644, &dir)?;
     securityfs::create_writable_file::<Lockdown>(c_str!("lockdown"), 0o644, &dir)?;
     securityfs::create_writable_file::<Policy>(c_str!("policy"), 0o600, &dir)?;
+    securityfs::create_writable_file::<Checkpoint>(c_str!("checkpoint"), 0o200, &dir)?;
+    securityfs::create_writable_file::<Trim>(c_str!("trim"), 0o200, &dir)?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! ```text
 //! op=OP cause=CAUSE [func=FUNC] [mode=MODE] pid=N uid=N auid=N ses=N
 //!     comm=TEXT [path=TEXT] [digest=ALG:HEX] [rules=N] [signed=0|1]
-//!     [reason=TEXT] res=0|1
+//!     [index=N] [dropped=N] [reason=TEXT] res=0|1
 //! ```
 //!
 //! `TEXT` values come from users (file names, task names, parser messages)
@@ -32,6 +32,8 @@ pub enum Op {
     Audit,
     /// The mode was switched at run time.
     Mode,
+    /// The measurement list's life cycle: a checkpoint or a trim.
+    List,
 }
 
 impl Op {
@@ -43,20 +45,21 @@ impl Op {
             Self::PolicyLoad => "policy_load",
             Self::Audit => "audit",
             Self::Mode => "mode",
+            Self::List => "list",
         }
     }
 
     /// The audit record type, from the kernel's integrity range
     /// (`include/uapi/linux/audit.h`): `AUDIT_INTEGRITY_DATA` (1800) for
     /// appraisal failures, `AUDIT_INTEGRITY_PCR` (1804) for violations,
-    /// `AUDIT_INTEGRITY_STATUS` (1802) for policy writes and mode
-    /// switches, and `AUDIT_INTEGRITY_RULE` (1805) for `audit` rules, the
+    /// `AUDIT_INTEGRITY_STATUS` (1802) for policy writes, mode switches,
+    /// checkpoints and trims, and `AUDIT_INTEGRITY_RULE` (1805) for `audit` rules, the
     /// types IMA uses for the same events.
     pub const fn record_type(self) -> u32 {
         match self {
             Self::Appraise => 1800,
             Self::Violation => 1804,
-            Self::PolicyLoad | Self::Mode => 1802,
+            Self::PolicyLoad | Self::Mode | Self::List => 1802,
             Self::Audit => 1805,
         }
     }
@@ -99,6 +102,10 @@ pub struct Record<'a> {
     pub rules: Option<usize>,
     /// `signed=`: whether a policy write was signed.
     pub signed: Option<bool>,
+    /// `index=`: the global index of a checkpoint in the list.
+    pub index: Option<u64>,
+    /// `dropped=`: the number of entries a trim dropped.
+    pub dropped: Option<u64>,
     /// `reason=`: a human-readable explanation.
     pub reason: Option<&'a [u8]>,
     /// `res=`: 1 for success or allowed, 0 for failure or refused.
@@ -118,6 +125,8 @@ impl<'a> Record<'a> {
             digest: None,
             rules: None,
             signed: None,
+            index: None,
+            dropped: None,
             reason: None,
             res,
         }
@@ -196,6 +205,14 @@ pub fn render<S: Sink>(r: &Record<'_>, sink: &mut S) -> Result<(), S::Error> {
     if let Some(s) = r.signed {
         key(sink, "signed")?;
         sink.put(if s { b"1" } else { b"0" })?;
+    }
+    if let Some(n) = r.index {
+        key(sink, "index")?;
+        super::template::put_decimal(sink, n)?;
+    }
+    if let Some(n) = r.dropped {
+        key(sink, "dropped")?;
+        super::template::put_decimal(sink, n)?;
     }
     if let Some(reason) = r.reason {
         key(sink, "reason")?;

@@ -11,6 +11,7 @@
 //! the crypto API and the host plugs in a userspace SHA implementation.
 
 pub mod audit;
+pub mod checkpoint;
 pub mod decision;
 pub mod hex;
 pub mod imasig;

@@ -146,9 +146,11 @@ impl File {
         Ok(n as usize)
     }
 
-    /// The file's path as `d_path` renders it, written into `buf`; falls
-    /// back to the final component's name when the path does not fit or
-    /// cannot be rendered.
+    /// The file's path as `d_path` renders it, written into `buf`; when
+    /// the path does not fit or cannot be rendered, the final component's
+    /// name after `.../` (which `d_path` never writes, so such a name can
+    /// neither pass for a full path nor for a name arbor records for
+    /// itself, as `arbor_checkpoint`).
     pub(crate) fn path<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
         let len = buf.len().min(i32::MAX as usize);
         let base = buf.as_mut_ptr();
@@ -170,9 +172,12 @@ impl File {
         // SAFETY: `take_dentry_name_snapshot` initialised the snapshot, whose
         // name is NUL-terminated and stays valid until it is released.
         let name = unsafe { CStr::from_char_ptr((*snap.as_ptr()).name.name.cast()) }.as_bytes();
-        let n = name.len().min(buf.len());
+        const ELIDED: &[u8] = b".../";
+        let n = ELIDED.len().saturating_add(name.len()).min(buf.len());
         let dst = buf.get_mut(..n).unwrap_or_default();
-        dst.copy_from_slice(name.get(..n).unwrap_or_default());
+        for (d, s) in dst.iter_mut().zip(Iterator::chain(ELIDED.iter(), name)) {
+            *d = *s;
+        }
         // SAFETY: the snapshot was taken above and is released once; `name`
         // is not used after this.
         unsafe { bindings::release_dentry_name_snapshot(snap.as_mut_ptr()) };

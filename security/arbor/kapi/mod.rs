@@ -30,6 +30,7 @@ pub(crate) mod audit;
 pub(crate) mod config;
 pub(crate) mod cred;
 pub(crate) mod crypto;
+pub(crate) mod error;
 pub(crate) mod fs;
 pub(crate) mod global;
 pub(crate) mod keys;

@@ -5,7 +5,10 @@
 //! `seq_file` asks for record `pos`, and the source renders it. Records are
 //! addressed by index, so a reader that returns for the next chunk resumes
 //! at the record where it stopped; each record is rendered whole in one
-//! `show` call, so a reader never sees part of one.
+//! `show` call, so a reader never sees part of one. A source whose records
+//! can go away (a trimmed measurement list) may move a reader forward from
+//! position 0 to its first record, and fails the read, rather than skip a
+//! record, when the one a reader was about to read has gone.
 //!
 //! A file that can be written also implements [`Writable`]: one `write()`
 //! at offset 0, by a task with `CAP_MAC_ADMIN`, carries the whole new
@@ -20,12 +23,32 @@ use kernel::error::from_err_ptr;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
+/// Why a record was not shown.
+pub(crate) enum ShowError {
+    /// It did not fit: `seq_file` retries it whole with a larger buffer.
+    Overflow,
+    /// It cannot be shown; the read fails with this error.
+    Failed(Error),
+}
+
+impl From<Overflow> for ShowError {
+    fn from(_: Overflow) -> Self {
+        Self::Overflow
+    }
+}
+
 /// The records of a securityfs file.
 pub(crate) trait SeqSource: 'static {
     /// Whether record `index` exists.
     fn exists(index: usize) -> bool;
+    /// The record a reader at position `pos` reads next: `Ok(Some(i))` for
+    /// record `i` (`i >= pos`; the reader's position moves there),
+    /// `Ok(None)` at the end, or an error that fails the read.
+    fn seek(pos: usize) -> Result<Option<usize>> {
+        Ok(Self::exists(pos).then_some(pos))
+    }
     /// Renders record `index`.
-    fn show(index: usize, m: &SeqFile) -> Result<(), Overflow>;
+    fn show(index: usize, m: &SeqFile) -> Result<(), ShowError>;
 }
 
 /// A securityfs file whose value is replaced by one `write()`.
@@ -62,11 +85,24 @@ impl<S: SeqSource> Adapter<S> {
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
     };
 
-    /// The position cookie: index + 1, so that record 0 is not NULL.
-    fn token(pos: i64) -> *mut c_void {
-        match usize::try_from(pos) {
-            Ok(i) if S::exists(i) => i.wrapping_add(1) as *mut c_void,
-            _ => core::ptr::null_mut(),
+    /// The position cookie of the record a reader at `*pos` reads next:
+    /// its index + 1, so that record 0 is not NULL; NULL at the end; an
+    /// error pointer when the read must fail. Moves `*pos` to the record.
+    fn token(pos: &mut i64) -> *mut c_void {
+        let Ok(p) = usize::try_from(*pos) else {
+            return core::ptr::null_mut();
+        };
+        match S::seek(p) {
+            Ok(Some(i)) => match i64::try_from(i) {
+                Ok(at) if i >= p => {
+                    *pos = at;
+                    i.wrapping_add(1) as *mut c_void
+                }
+                _ => core::ptr::null_mut(),
+            },
+            Ok(None) => core::ptr::null_mut(),
+            // What ERR_PTR() makes: the negative errno as a pointer.
+            Err(e) => e.to_errno() as isize as *mut c_void,
         }
     }
 
@@ -83,7 +119,7 @@ impl<S: SeqSource> Adapter<S> {
     /// Called by `seq_file` with its seq_file and a valid position pointer.
     unsafe extern "C" fn start(_m: *mut bindings::seq_file, pos: *mut i64) -> *mut c_void {
         // SAFETY: seq_file passes a valid position pointer.
-        Self::token(unsafe { *pos })
+        Self::token(unsafe { &mut *pos })
     }
 
     /// # Safety
@@ -97,7 +133,7 @@ impl<S: SeqSource> Adapter<S> {
         // SAFETY: seq_file passes a valid position pointer.
         let p = unsafe { &mut *pos };
         *p = p.saturating_add(1);
-        Self::token(*p)
+        Self::token(p)
     }
 
     /// # Safety
@@ -114,10 +150,13 @@ impl<S: SeqSource> Adapter<S> {
         // SAFETY: seq_file passes its own seq_file, which only this call
         // writes to until it returns.
         let m = unsafe { SeqFile::from_raw(m) };
-        // On overflow seq_file notices the full buffer and retries the
-        // record with a larger one; the return value does not matter.
-        let _ = S::show(index, m);
-        0
+        match S::show(index, m) {
+            Ok(()) => 0,
+            // seq_file notices the full buffer and retries the record with
+            // a larger one.
+            Err(ShowError::Overflow) => 0,
+            Err(ShowError::Failed(e)) => e.to_errno(),
+        }
     }
 }
 

@@ -36,7 +36,8 @@ def records(blob):
 
 
 def render(pcr, digest, name, fields):
-    kinds = {"ima-ngv2": ["d", "n"], "ima-ng": ["d", "n"], "ima-sigv2": ["d", "n", "x"], "ima-sig": ["d", "n", "x"]}[name]
+    kinds = {"ima-ngv2": ["d", "n"], "ima-ng": ["d", "n"], "ima-sigv2": ["d", "n", "x"],
+             "ima-sig": ["d", "n", "x"], "ima-buf": ["d", "n", "x"]}[name]
     out = ["%2d" % pcr, digest.hex(), name]
     for kind, f in zip(kinds, fields):
         if kind == "d":
@@ -47,6 +48,24 @@ def render(pcr, digest, name, fields):
         else:
             out.append(f.hex())
     return " ".join(out)
+
+
+def checkpoint(payload):
+    """The fields of a checkpoint payload, version 1, as documented: the
+    header, then (alg, digest) per bank; None if it is not exactly that."""
+    if len(payload) < 32:
+        return None
+    version, flags, pcr, nbanks, index, dropped = struct.unpack_from("<IIIIQQ", payload, 0)
+    banks, off = {}, 32
+    for _ in range(nbanks):
+        if off + 4 > len(payload):
+            return None
+        alg, size = struct.unpack_from("<HH", payload, off)
+        banks[alg] = payload[off + 4:off + 4 + size]
+        off += 4 + size
+    if version != 1 or off != len(payload) or flags & ~3:
+        return None
+    return {"flags": flags, "pcr": pcr, "index": index, "dropped": dropped, "banks": banks}
 
 
 def read_pcrs(path, index):
@@ -93,14 +112,37 @@ def main(outdir, pcr_index, label="host"):
           "line %s: %r != %r" % (first, ascii_lines[first] if first is not None else None,
                                  rendered[first] if first is not None else None))
 
+    # Checkpoints: ima-buf records named arbor_checkpoint whose payload
+    # records their own index and the values replayed up to them.
+    cps = [i for i, r in enumerate(recs) if r[2] == "ima-buf" and r[4][1] == b"arbor_checkpoint\0"]
+    bad = []
+    for i in cps:
+        prefix, raw = recs[i][4][0].split(b"\0", 1)
+        c = checkpoint(recs[i][4][2])
+        if prefix != b"sha256:" or raw != hashlib.sha256(recs[i][4][2]).digest() or c is None:
+            bad.append(i)
+        elif c["index"] != i or c["dropped"] != 0 or c["pcr"] != pcr_index \
+                or bool(c["flags"] & 2) != (label != "host"):
+            bad.append(i)
+    if label == "host":
+        check("host: the list holds the checkpoints the guest wrote", len(cps) == 21,
+              "%d checkpoints" % len(cps))
+    check("host: every checkpoint's payload has the documented layout, its own index and digest",
+          not bad, "records %s" % bad[:5])
     for bank, h, size in (("sha1", hashlib.sha1, 20), ("sha256", hashlib.sha256, 32)):
         value = bytes(size)
-        for _, d, _, data, _ in recs:
+        bad = []
+        alg = {"sha1": 0x0004, "sha256": 0x000b}[bank]
+        for i, (_, d, _, data, _) in enumerate(recs):
+            if i in cps and checkpoint(recs[i][4][2])["banks"].get(alg) != value:
+                bad.append(i)
             if d == zero:
                 ext = b"\xff" * size
             else:
                 ext = d if bank == "sha1" else h(data).digest()
             value = h(value + ext).digest()
+        check("host: every checkpoint records the %s replay of the entries before it" % bank,
+              not bad, "records %s" % bad[:5])
         reported = read_pcrs("%s/software_pcrs_%s" % (outdir, bank), pcr_index)
         check("host: %s replay equals arbor's software PCR" % bank, value == reported,
               "%s != %s" % (value.hex(), reported.hex()))

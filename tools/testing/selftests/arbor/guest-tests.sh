@@ -290,6 +290,10 @@ if [ $reads -gt 3 ]; then ok "stress: the reader ran while writers appended ($re
 expect_eq "stress: every new file added exactly one entry" \
 	"$(( $(cat $A/runtime_measurements_count) - before ))" 90
 
+# --- checkpoints (before the copy: the host replays a list that has them) ---
+. /etc/arbor/list-tests.sh
+checkpoint_tests
+
 # --- the count node and both lists agree ---
 cat $A/binary_runtime_measurements > /out/binary_runtime_measurements
 cat $A/ascii_runtime_measurements > /out/ascii_runtime_measurements
@@ -315,3 +319,6 @@ expect_eq "count node equals binary records" "$(arbor-guest check-list /out/bina
 
 # --- the attack suite (last: it locks arbor in enforcing mode) ---
 . /etc/arbor/attack-tests.sh
+
+# --- trims (last: they drop the entries other tests look for) ---
+trim_tests

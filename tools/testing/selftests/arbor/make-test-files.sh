@@ -102,6 +102,11 @@ for who in trusted untrusted; do
 	openssl smime -sign -binary -nodetach -noattr -outform der -in "$pdir/signed.txt" \
 		-signer "$keys/$who.pem" -inkey "$keys/$who.key" -out "$pdir/signed-$who.p7s"
 done
+# A signed policy that measures executions only, for tests that count
+# entries once arbor is locked (reads then add none).
+printf 'measure func=BPRM_CHECK\n' > "$pdir/exec-only.txt"
+openssl smime -sign -binary -nodetach -noattr -outform der -in "$pdir/exec-only.txt" \
+	-signer "$keys/trusted.pem" -inkey "$keys/trusted.key" -out "$pdir/signed-exec-only.p7s"
 # The same policy signed by `arbor policy sign`.
 "$arbor" policy sign "$pdir/signed.txt" --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
 	--out "$pdir/signed-arbor.p7s"

@@ -56,6 +56,7 @@
 mod audit;
 mod bench;
 mod fuse;
+mod list;
 mod steps;
 
 use std::ffi::CString;
@@ -432,6 +433,8 @@ fn main() {
     match args.first().and_then(|a| a.to_str()) {
         Some("exec") => exec(&args[1..]),
         Some("check-list") => check_list(&args[1..]),
+        Some("replay") => list::replay(&args[1..]),
+        Some("read-across") => list::read_across(&args[1..]),
         Some("pcrs") => pcrs(&args[1..]),
         Some("audit-run") => audit::audit_run(&args[1..]),
         Some("write-file") => write_file(&args[1..]),
