@@ -5,6 +5,7 @@
 //! The formats come from `arbor-format`, the very code the kernel compiles;
 //! this crate adds host I/O, parallel hashing and crypto (OpenSSL).
 
+pub mod archive;
 pub mod digest;
 pub mod hash;
 pub mod keylime;

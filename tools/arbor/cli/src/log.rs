@@ -13,6 +13,7 @@ use crate::read_full;
 use crate::sign::{check_ima_sig, SigCheck, VerifyKey};
 use crate::Failure;
 use anyhow::{bail, Context, Result};
+use arbor_format::checkpoint;
 use arbor_format::hex::Hex;
 use arbor_format::template::{
     self, Entry, Field, FieldKind, Template, ENTRY_PREFIX_SIZE, TEMPLATE_DIGEST_SIZE,
@@ -431,6 +432,14 @@ pub struct Summary {
     pub unknown_key_sigs: u64,
     /// Final replayed PCR values per bank.
     pub pcrs: BTreeMap<Bank, BTreeMap<u32, Vec<u8>>>,
+    /// Global index of the first entry: 0 for a list that starts at boot,
+    /// else the index its first entry (a checkpoint) records.
+    pub first_index: u64,
+    /// For a list that starts at a checkpoint after boot: the PCR and the
+    /// values (SHA-1, SHA-256) the replay started from, as recorded.
+    pub start: Option<(u32, Vec<u8>, Vec<u8>)>,
+    /// The checkpoints seen: global index and template digest.
+    pub checkpoints: Vec<(u64, [u8; TEMPLATE_DIGEST_SIZE])>,
     /// Remarks that do not fail the verification.
     pub notes: Vec<String>,
 }
@@ -446,6 +455,96 @@ pub struct VerifyOptions {
 
 fn fail(path: &Path, index: u64, reason: impl std::fmt::Display) -> anyhow::Error {
     Failure(format!("{}: entry {index}: {reason}", path.display())).into()
+}
+
+/// The payload of `entry` if it is a checkpoint: an `ima-buf` entry named
+/// `arbor_checkpoint`.
+pub fn checkpoint_payload<'a>(entry: &Entry<'a>) -> Option<&'a [u8]> {
+    if Template::from_name(entry.template_name) != Some(Template::ImaBuf) {
+        return None;
+    }
+    let mut fields = template::fields(entry.data);
+    let _digest = fields.next()?.ok()?;
+    let name = fields.next()?.ok()?;
+    let buf = fields.next()?.ok()?;
+    (name == [checkpoint::NAME.as_bytes(), b"\0"].concat()).then_some(buf)
+}
+
+/// Checks checkpoint `entry` (global index `index`) against the replay so
+/// far, or, as the first entry of a list that starts after boot, takes the
+/// replay's starting values from it.
+fn follow_checkpoint(
+    path: &Path,
+    index: u64,
+    first: bool,
+    entry: &Entry<'_>,
+    payload: &[u8],
+    summary: &mut Summary,
+) -> Result<()> {
+    let c = checkpoint::parse(payload)
+        .map_err(|e| fail(path, index, format!("checkpoint payload: {}", e.describe())))?;
+    let (Some(r1), Some(r256)) = (c.bank(checkpoint::ALG_SHA1), c.bank(checkpoint::ALG_SHA256))
+    else {
+        return Err(fail(
+            path,
+            index,
+            "checkpoint without the sha1 and sha256 banks",
+        ));
+    };
+    if c.header.pcr != entry.pcr {
+        return Err(fail(
+            path,
+            index,
+            format!(
+                "checkpoint for PCR {} in an entry of PCR {}",
+                c.header.pcr, entry.pcr
+            ),
+        ));
+    }
+    if first && c.header.index > 0 {
+        summary.first_index = c.header.index;
+        summary.start = Some((entry.pcr, r1.to_vec(), r256.to_vec()));
+        for (bank, v) in [(Bank::Sha1, r1), (Bank::Sha256, r256)] {
+            summary
+                .pcrs
+                .entry(bank)
+                .or_default()
+                .insert(entry.pcr, v.to_vec());
+        }
+    }
+    let index = summary.first_index + index;
+    if c.header.index != index {
+        return Err(fail(
+            path,
+            index,
+            format!(
+                "checkpoint records index {}: entries are missing or out of order",
+                c.header.index
+            ),
+        ));
+    }
+    for (bank, recorded) in [(Bank::Sha1, r1), (Bank::Sha256, r256)] {
+        let zero = vec![0; bank.size()];
+        let replayed = summary
+            .pcrs
+            .get(&bank)
+            .and_then(|m| m.get(&entry.pcr))
+            .unwrap_or(&zero);
+        if replayed != recorded {
+            return Err(fail(
+                path,
+                index,
+                format!(
+                    "checkpoint records {} {} but the entries before it replay to {}",
+                    bank.name(),
+                    Hex(recorded),
+                    Hex(replayed)
+                ),
+            ));
+        }
+    }
+    summary.checkpoints.push((index, *entry.template_digest));
+    Ok(())
 }
 
 /// Checks the fields of a known template and its signature, if any.
@@ -573,7 +672,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Summary> {
         } else if &sha1 != entry.template_digest {
             return Err(fail(
                 path,
-                index,
+                summary.first_index + index,
                 format!(
                     "template digest {} is not SHA-1 of the template data ({})",
                     Hex(entry.template_digest),
@@ -582,7 +681,17 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Summary> {
             ));
         }
         if let Some(t) = Template::from_name(entry.template_name) {
-            check_fields(path, index, &entry, t, &keys, &mut summary)?;
+            check_fields(
+                path,
+                summary.first_index + index,
+                &entry,
+                t,
+                &keys,
+                &mut summary,
+            )?;
+        }
+        if let Some(payload) = checkpoint_payload(&entry) {
+            follow_checkpoint(path, index, index == 0, &entry, payload, &mut summary)?;
         }
         for bank in banks {
             let pcr = summary
@@ -601,7 +710,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Summary> {
             }
             for e in expected.iter_mut().filter(|e| e.live && e.bank == bank) {
                 if e.values.0.get(&entry.pcr) == Some(pcr) {
-                    e.matched_at.insert(entry.pcr, index);
+                    e.matched_at.insert(entry.pcr, summary.first_index + index);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! `arbor`: fs-verity digests, arbor/IMA signatures and IMA measurement
 //! lists from the command line.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use arbor_cli::digest::{self, hex};
 use arbor_cli::keylime;
 use arbor_cli::log::{self, Bank, PcrSource, VerifyOptions};
@@ -220,11 +220,22 @@ enum LogCommand {
     /// key id matches no certificate are counted, not failed. The list is
     /// read entry by entry, so memory stays small for any list size. The
     /// first failing entry's index and the reason are printed.
+    ///
+    /// A list that starts after boot (a saved segment, or the kernel's list
+    /// after a trim) starts at a checkpoint: the replay starts from the
+    /// values it records. Every checkpoint must record its own index and
+    /// the values the entries before it replay to. With --archive, the
+    /// archive's segments are verified first, in order, each against the
+    /// manifest's hash and against the end of the one before it, then LIST
+    /// (if given) as their continuation.
     #[command(after_help = EXIT_CODES)]
     Verify {
         /// Binary measurement list (as binary_runtime_measurements).
-        #[arg(value_name = "LIST")]
-        list: PathBuf,
+        #[arg(value_name = "LIST", required_unless_present = "archive")]
+        list: Option<PathBuf>,
+        /// An archive directory written by `arbor log archive`.
+        #[arg(long, value_name = "DIR")]
+        archive: Option<PathBuf>,
         /// Expected PCR values of one bank, `sha1,FILE` or `sha256,FILE`,
         /// in evmctl's format (lines `PCR-NN: HEX` from PCR-00 in order).
         #[arg(long, value_name = "ALG,FILE", value_parser = parse_pcrs_arg)]
@@ -238,6 +249,23 @@ enum LogCommand {
         /// Certificate (PEM or DER) to check entry signatures with; repeatable.
         #[arg(long, value_name = "CERT")]
         cert: Vec<PathBuf>,
+    },
+    /// Save the list up to a new checkpoint, then drop it from the kernel.
+    ///
+    /// Appends a checkpoint, saves the entries the kernel holds before it
+    /// as the archive's next segment (DIR/segment-NNNNNN.bin, listed in
+    /// DIR/manifest), checks that they verify and replay to the values the
+    /// checkpoint records, and only then asks the kernel to drop them
+    /// (trim). A run that stopped between saving and trimming is finished
+    /// by the next one. Needs CAP_MAC_ADMIN.
+    #[command(after_help = EXIT_CODES)]
+    Archive {
+        /// Archive directory (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// arbor's securityfs directory.
+        #[arg(long, value_name = "DIR", default_value = "/sys/kernel/security/arbor")]
+        securityfs: PathBuf,
     },
 }
 
@@ -346,8 +374,27 @@ fn cmd_log(cmd: &LogCommand) -> Result<()> {
             let mut out = std::io::BufWriter::new(stdout.lock());
             log::show(list, *json, &mut out)
         }
+        LogCommand::Archive { dir, securityfs } => {
+            let a = arbor_cli::archive::archive(dir, securityfs)?;
+            let text = match (&a.saved, a.trimmed_to) {
+                (Some(s), _) => format!(
+                    "{}: saved entries {}..{}; the kernel now holds from entry {}\n",
+                    dir.join(&s.name).display(),
+                    s.first,
+                    s.end,
+                    s.end
+                ),
+                (None, Some(t)) => format!(
+                    "{}: nothing new to save; finished an earlier trim to entry {t}\n",
+                    dir.display()
+                ),
+                (None, None) => format!("{}: nothing new to save\n", dir.display()),
+            };
+            write_stdout(text.as_bytes())
+        }
         LogCommand::Verify {
             list,
+            archive,
             pcrs,
             tpm,
             tpm_dir,
@@ -364,15 +411,47 @@ fn cmd_log(cmd: &LogCommand) -> Result<()> {
                 pcrs: sources,
                 certs: cert.clone(),
             };
-            let s = log::verify(list, &opts)?;
-            let mut text = format!(
+            let mut text = String::new();
+            let (s, list) = match archive {
+                Some(dir) => {
+                    let chain = arbor_cli::archive::verify_chain(dir, list.as_deref(), &opts)?;
+                    for seg in &chain.segments {
+                        text.push_str(&format!(
+                            "{}: OK: entries {}..{}, {} violations, {} checkpoints\n",
+                            seg.path.display(),
+                            seg.first,
+                            seg.first + seg.entries,
+                            seg.violations,
+                            seg.checkpoints
+                        ));
+                    }
+                    match (chain.live, list) {
+                        (Some(s), Some(l)) => (s, l),
+                        _ => return write_stdout(text.as_bytes()),
+                    }
+                }
+                None => {
+                    let Some(l) = list else {
+                        bail!("no list to verify");
+                    };
+                    (log::verify(l, &opts)?, l)
+                }
+            };
+            if s.first_index > 0 {
+                text.push_str(&format!(
+                    "{}: starts at entry {}, a checkpoint: replayed from the values it records\n",
+                    list.display(),
+                    s.first_index
+                ));
+            }
+            text.push_str(&format!(
                 "{}: OK: {} entries, {} violations, {} signatures verified, {} with unknown keys\n",
                 list.display(),
                 s.entries,
                 s.violations,
                 s.good_sigs,
                 s.unknown_key_sigs
-            );
+            ));
             for (bank, pcrs) in &s.pcrs {
                 for (pcr, value) in pcrs {
                     text.push_str(&format!("{}: PCR {pcr}: {}\n", bank.name(), hex(value)));
