@@ -23,9 +23,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-rounds=3 opens=20000 execs=200 small=300 big_mb=48 mem=10000 timeout_s=2400
+rounds=3 opens=20000 execs=200 small=300 big_mb=48 mem=10000 trim=100000 timeout_s=2400
 if [ "${1:-}" = --quick ]; then
-	rounds=1 opens=200 execs=5 small=10 big_mb=2 mem=100 timeout_s=600
+	rounds=1 opens=200 execs=5 small=10 big_mb=2 mem=100 trim=100 timeout_s=600
 fi
 
 "$ARBOR_ROOT/scripts/setup.sh"
@@ -48,7 +48,7 @@ boot() {
 	"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/bench.cpio" "$out/$name.log" --kernel "$bench_kernel" \
 		--mem 1024 --icount --disk "$disk" --tpm "$SWTPM_DIR/sock" --timeout "$timeout_s" \
 		--append "$append arbor_job=bench-ima.sh bench_rounds=$rounds bench_open=$opens \
-bench_exec=$execs bench_small=$small bench_big_mb=$big_mb bench_mem=$mem" >/dev/null || true
+bench_exec=$execs bench_small=$small bench_big_mb=$big_mb bench_mem=$mem bench_trim=$trim" >/dev/null || true
 	stop_swtpm
 	rm -f "$disk"
 	tr -d '\r' < "$out/$name.log" | grep -E '^row ' > "$out/$name.rows" || true
@@ -124,6 +124,11 @@ per = {n: (runs[n]["slab-kib"][0] - b) * 1024 / mem for n in configs[1:]}
 print()
 print(f"{'memory per list entry, bytes of slab':44} {per['arbor']:>9.0f} {per['arbor-measure']:>19.0f} "
       f"{per['ima']:>9.0f} {per['arbor'] / per['ima'] if per['ima'] else float('nan'):>10.2f}")
+t = runs["arbor"]
+if "trim-freed-kib" in t:
+    dropped, freed = t["trim-dropped"][0], t["trim-freed-kib"][0]
+    print(f"{'trim: entries held, dropped; slab freed':44} {t['trim-held'][0]:>9} {dropped:>9} "
+          f"{freed:>9} KiB = {freed * 1024 / dropped if dropped else float('nan'):.0f} bytes per dropped entry")
 print()
 print("added: (arbor measure-only - baseline) / (IMA - baseline). The from-disk row waits for the")
 print("disk and varies from run to run; under -icount, hashing instructions count as one each,")

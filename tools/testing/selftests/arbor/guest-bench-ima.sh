@@ -9,6 +9,7 @@ n_exec=${bench_exec:-200}
 n_small=${bench_small:-300}
 big_mb=${bench_big_mb:-48}
 n_mem=${bench_mem:-10000}
+n_trim=${bench_trim:-100000}
 echo "bench: $(cat /sys/kernel/security/lsm)"
 # bench_measure_only=1: arbor's default policy without its appraise rules,
 # to compare measurement alone with IMA's tcb (which never appraises).
@@ -51,4 +52,25 @@ before=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 arbor-guest bench first-open $W/mem $n_mem 1 > /dev/null
 after=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 echo "row slab-kib 1 $((after - before))"
+# arbor only: a trim frees the memory of the entries it drops. Slab with
+# n_trim more entries held (files on tmpfs, opened once by root), then
+# after a trim to a checkpoint that follows them.
+A=/sys/kernel/security/arbor
+if [ -d $A ]; then
+	slab() { sync; echo 3 > /proc/sys/vm/drop_caches; awk '/^Slab:/ { print $2 }' /proc/meminfo; }
+	mkdir -p /tmp/trim
+	arbor-guest bench first-open /tmp/trim/f $n_trim 1 > /dev/null
+	printf 1 | arbor-guest write-file $A/checkpoint /proc/self/fd/0 > /dev/null
+	cat $A/binary_runtime_measurements > /tmp/list.bin
+	set -- $(arbor-guest replay /tmp/list.bin 0 | awk '$1 == "checkpoint" { i = $2; d = $3 } END { print i, d }')
+	rm -f /tmp/list.bin
+	held=$(cat $A/runtime_measurements_count)
+	before=$(slab)
+	r=$(printf '%s %s' "$1" "$2" | arbor-guest write-file $A/trim /proc/self/fd/0)
+	after=$(slab)
+	[ "$r" = ok ] || { echo "bench failed: trim: $r"; exit 1; }
+	echo "row trim-held 1 $held"
+	echo "row trim-dropped 1 $1"
+	echo "row trim-freed-kib 1 $((before - after))"
+fi
 echo "bench: done"
