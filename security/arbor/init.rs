@@ -2,8 +2,9 @@
 //! Initialisation: the mode at LSM registration, then the policy, the
 //! measurement list and the securityfs files at late_initcall time.
 
+use crate::format::checkpoint;
 use crate::format::policy::measurement_template;
-use crate::{measure, mode, policy, securityfs, Arbor, ARBOR};
+use crate::{list, measure, mode, policy, securityfs, Arbor, ARBOR};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
 use kernel::prelude::*;
@@ -31,6 +32,15 @@ pub(crate) fn registered(cmdline: &[u8]) {
             _ => pr_err!(
                 "arbor.template= takes ima-ng, ima-sig, ima-ngv2 or ima-sigv2; keeping {}\n",
                 measure::default_template().name()
+            ),
+        }
+    }
+    if let Some(value) = mode::boot_param(cmdline, b"arbor.checkpoint_interval=") {
+        match checkpoint::parse_interval(value) {
+            Some(n) => list::set_checkpoint_interval(n),
+            None => pr_err!(
+                "arbor.checkpoint_interval= takes a number of entries (0 for none); keeping {}\n",
+                list::checkpoint_interval()
             ),
         }
     }

@@ -22,7 +22,7 @@ use crate::format::template::{
     self, DigestType, EntryFields, Field, Template, TEMPLATE_DIGEST_SIZE,
 };
 use crate::kapi::tpm::{self, Tpm};
-use crate::kapi::{self, crypto::Shash};
+use crate::kapi::{self, config, crypto::Shash};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::new_mutex;
@@ -152,6 +152,21 @@ struct Chain {
     pcrs: SoftwarePcrs,
     /// Whether a TPM extend has failed since boot.
     tpm_failed: bool,
+    /// Entries appended since the last checkpoint.
+    since_checkpoint: u64,
+}
+
+/// Append a checkpoint after this many other entries; 0 for never.
+static CHECKPOINT_INTERVAL: AtomicU64 = AtomicU64::new(config::CHECKPOINT_INTERVAL);
+
+/// Sets the automatic checkpoint interval (`arbor.checkpoint_interval=`).
+pub(crate) fn set_checkpoint_interval(n: u64) {
+    CHECKPOINT_INTERVAL.store(n, Ordering::Relaxed);
+}
+
+/// The automatic checkpoint interval; 0 for none.
+pub(crate) fn checkpoint_interval() -> u64 {
+    CHECKPOINT_INTERVAL.load(Ordering::Relaxed)
 }
 
 /// The entries held in memory.
@@ -257,6 +272,7 @@ impl MeasurementList {
                 Chain {
                     pcrs: SoftwarePcrs { sha1: [0; TEMPLATE_DIGEST_SIZE], sha256: [0; SHA256_SIZE] },
                     tpm_failed: false,
+                    since_checkpoint: 0,
                 },
                 "arbor_list_pcrs"
             ),
@@ -269,7 +285,9 @@ impl MeasurementList {
     /// same lock), unless `still_wanted` says another thread already
     /// recorded it. `still_wanted` is called under that lock once nothing
     /// can fail any more, so whatever it records happens exactly when the
-    /// entry is appended. Returns whether the entry was appended.
+    /// entry is appended. Returns whether the entry was appended. When
+    /// the automatic checkpoint interval is reached, a checkpoint follows
+    /// the entry, under the same lock.
     pub(crate) fn append(
         &self,
         entry: Arc<Entry>,
@@ -281,7 +299,16 @@ impl MeasurementList {
         // Computed outside the locks.
         let x = Extension::of(&entry, hashes, tpm)?;
         let mut chain = self.chain.lock();
-        self.commit(&mut chain, entry, x, hashes, tpm, pcr, still_wanted)
+        let appended = self.commit(&mut chain, entry, x, hashes, tpm, pcr, still_wanted)?;
+        let interval = checkpoint_interval();
+        if appended && interval > 0 && chain.since_checkpoint >= interval {
+            // The entry is in; a failed checkpoint is retried after the
+            // next entry.
+            if let Err(e) = self.checkpoint_locked(&mut chain, hashes, tpm, pcr) {
+                pr_err!("automatic checkpoint failed (error {})\n", e.to_errno());
+            }
+        }
+        Ok(appended)
     }
 
     /// Appends `entry`, which extends by `x`, with `chain` locked.
@@ -309,8 +336,14 @@ impl MeasurementList {
         // Cannot fail: capacity was reserved above, and only appends and
         // trims change the vector, both under `chain`.
         // INVARIANT: the new entry's global index is `first + len`.
+        let checkpoint = entry.kind == Kind::Checkpoint;
         self.held.lock().entries.push(entry, GFP_KERNEL)?;
         chain.pcrs = next;
+        chain.since_checkpoint = if checkpoint {
+            0
+        } else {
+            chain.since_checkpoint.saturating_add(1)
+        };
         if let (Some(t), Some(d)) = (tpm, x.tpm) {
             // The entry is in the list: the list may run ahead of the TPM,
             // never behind it. A TPM error leaves it ahead; it is logged,
@@ -336,6 +369,17 @@ impl MeasurementList {
         pcr: u32,
     ) -> Result<u64> {
         let mut chain = self.chain.lock();
+        self.checkpoint_locked(&mut chain, hashes, tpm, pcr)
+    }
+
+    /// [`Self::checkpoint`] with `chain` locked.
+    fn checkpoint_locked(
+        &self,
+        chain: &mut Chain,
+        hashes: &Hashes<'_>,
+        tpm: Option<&Tpm>,
+        pcr: u32,
+    ) -> Result<u64> {
         let (first, held) = {
             let h = self.held.lock();
             (h.first, h.entries.len())
@@ -386,7 +430,7 @@ impl MeasurementList {
             hashes.sha1,
         )?;
         let x = Extension::of(&entry, hashes, tpm)?;
-        self.commit(&mut chain, entry, x, hashes, tpm, pcr, || true)?;
+        self.commit(chain, entry, x, hashes, tpm, pcr, || true)?;
         Ok(index)
     }
 

@@ -10,6 +10,11 @@ use kernel::bindings;
 pub(crate) const PCR: u32 = bindings::SECURITY_ARBOR_PCR as u32;
 const _: () = assert!(bindings::SECURITY_ARBOR_PCR >= 0);
 
+/// `CONFIG_SECURITY_ARBOR_CHECKPOINT_INTERVAL`: append a checkpoint after
+/// every this many other entries; 0 for never.
+pub(crate) const CHECKPOINT_INTERVAL: u64 = bindings::SECURITY_ARBOR_CHECKPOINT_INTERVAL as u64;
+const _: () = assert!(bindings::SECURITY_ARBOR_CHECKPOINT_INTERVAL >= 0);
+
 /// `LSM_ID_ARBOR` (`include/uapi/linux/lsm.h`): arbor's LSM id, as
 /// `lsm_list_modules(2)` reports it.
 pub(crate) const LSM_ID: u64 = bindings::LSM_ID_ARBOR as u64;

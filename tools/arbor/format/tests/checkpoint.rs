@@ -185,6 +185,30 @@ fn the_name_cannot_be_a_rendered_path() {
 }
 
 #[test]
+fn checkpoint_intervals_parse_exactly() {
+    for (s, n) in [
+        ("0", 0),
+        ("1", 1),
+        ("16", 16),
+        ("1000000000", 1_000_000_000),
+    ] {
+        assert_eq!(checkpoint::parse_interval(s.as_bytes()), Some(n), "{s}");
+    }
+    for s in [
+        "",
+        "-1",
+        "+1",
+        "1000000001",
+        "99999999999",
+        "1k",
+        " 1",
+        "0x10",
+    ] {
+        assert_eq!(checkpoint::parse_interval(s.as_bytes()), None, "{s}");
+    }
+}
+
+#[test]
 fn trim_requests_parse_exactly() {
     let d = "00112233445566778899aabbccddeeff00112233";
     let want = checkpoint::TrimRequest {
