@@ -17,6 +17,12 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --locked
 	--target x86_64-unknown-linux-gnu \
 	--manifest-path "$SELFTESTS/guest/Cargo.toml" --target-dir "$BUILD/guest-target"
 helper=$BUILD/guest-target/x86_64-unknown-linux-gnu/release/arbor-guest
+# The arbor command, static too (OpenSSL included), for the guests that
+# archive the list.
+OPENSSL_STATIC=1 RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --locked \
+	--target x86_64-unknown-linux-gnu -p arbor \
+	--manifest-path "$ARBOR_ROOT/tools/arbor/Cargo.toml" --target-dir "$BUILD/guest-target"
+arbor_cmd=$BUILD/guest-target/x86_64-unknown-linux-gnu/release/arbor
 
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
 # mktemp makes the directory 0700; it becomes the guest's /, which every
@@ -46,6 +52,7 @@ demo)
 	done
 	;;
 test)
+	cp "$arbor_cmd" "$root/bin/arbor"
 	"$SELFTESTS/make-test-files.sh" "$root" "$BUILD/verity-ext4.img" "$BUILD/keys"
 	cp "$SELFTESTS/guest-tests.sh" "$root/etc/arbor/tests.sh"
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
@@ -53,6 +60,7 @@ test)
 	cp "$SELFTESTS/guest-policy.sh" "$root/etc/arbor/policy-tests.sh"
 	cp "$SELFTESTS/guest-attack.sh" "$root/etc/arbor/attack-tests.sh"
 	cp "$SELFTESTS/guest-list.sh" "$root/etc/arbor/list-tests.sh"
+	cp "$SELFTESTS/guest-archive.sh" "$root/etc/arbor/archive.sh"
 	cp "$SELFTESTS/guest-bench.sh" "$root/etc/arbor/bench.sh"
 	cp "$SELFTESTS/guest-keylime.sh" "$root/etc/arbor/keylime.sh"
 	cp "$SELFTESTS/guest-bench-ima.sh" "$root/etc/arbor/bench-ima.sh"

@@ -167,6 +167,53 @@ replay_checks() {
 	fi
 }
 
+# archive_checks DIR PREFIX: the archive guest's segments and live list.
+# Concatenated, they are the list since boot: evmctl replays them to the
+# TPM's PCRs. arbor's verifier checks them as a chain, segment by segment.
+# Every path the workload used is measured in them exactly once.
+archive_checks() {
+	local dir=$1 p=$2 seg log bank
+	: > "$dir/binary_runtime_measurements"
+	for seg in $(awk 'NR > 1 { print $1 }' "$dir/archive/manifest"); do
+		cat "$dir/archive/$seg" >> "$dir/binary_runtime_measurements"
+	done
+	cat "$dir/live.bin" >> "$dir/binary_runtime_measurements"
+	replay_checks "$dir" tpm_pcrs "${p}archived segments and live list, concatenated: "
+	log=$BUILD/arbor-verify-archive${p:+-${p%: }}.log
+	if tools/arbor/target/debug/arbor log verify --archive "$dir/archive" \
+		--pcrs "sha1,$dir/tpm_pcrs_sha1" --pcrs "sha256,$dir/tpm_pcrs_sha256" "$dir/live.bin" > "$log" 2>&1; then
+		ok "${p}arbor log verify --archive: every segment, then the live list, to the TPM's PCRs"
+	else
+		notok "${p}arbor log verify --archive: every segment, then the live list, to the TPM's PCRs (see $log)"
+		tail -3 "$log"
+	fi
+	tools/arbor/target/debug/arbor log show "$dir/binary_runtime_measurements" > "$dir/ascii"
+	# Booted with arbor.checkpoint_interval=16.
+	local gap
+	gap=$(awk '$5 == "arbor_checkpoint" { if (n > m) m = n; n = 0; next } { n++ }
+		END { if (n > m) m = n; print m + 0 }' "$dir/ascii")
+	if [ "$gap" -le 16 ] && [ "$(grep -c ' arbor_checkpoint ' "$dir/ascii")" -gt 2 ]; then
+		ok "${p}archive: arbor.checkpoint_interval=16 leaves at most 16 entries between checkpoints ($gap)"
+	else
+		notok "${p}archive: arbor.checkpoint_interval=16 leaves at most 16 entries between checkpoints" "$gap"
+	fi
+	awk '{ print $5 }' "$dir/ascii" | sort | uniq -c | awk '{ print $2, $1 }' > "$dir/measured"
+	local missing=0 twice=0 path n
+	while read -r path; do
+		n=$(awk -v p="$path" '$1 == p { print $2 }' "$dir/measured")
+		case "$n" in
+		"") missing=$((missing + 1)) ;;
+		1) ;;
+		*) twice=$((twice + 1)) ;;
+		esac
+	done < "$dir/workload"
+	if [ $missing = 0 ] && [ $twice = 0 ] && [ -s "$dir/workload" ]; then
+		ok "${p}archive: each of the workload's $(wc -l < "$dir/workload") files is measured exactly once"
+	else
+		notok "${p}archive: each of the workload's files is measured exactly once" "$missing missing, $twice more than once"
+	fi
+}
+
 # --- the debug kernel: lockdep, KASAN, UBSAN (scripts/debug.config) ---
 # Its build is the longest step; it starts now, in the background and at a
 # lower priority, so that it overlaps the main kernel's guests (QEMU runs
@@ -197,6 +244,25 @@ tools/arbor/target/debug/arbor keylime-policy --root "$tree" "$tree" --out "$BUI
 # A software TPM with fresh state for each guest that has one
 # (start_swtpm); a run cut short kills the last one.
 trap stop_swtpm EXIT
+
+# tpm_guest NAME APPEND SIZE FILE: boots the test initramfs with a fresh
+# swtpm, the kernel parameters APPEND and a SIZE result disk; counts the
+# guest's checks and scans its console; unpacks what it left in /out into
+# $BUILD/NAME-out$sfx and succeeds if FILE is there. Called by run_guests,
+# whose boot, kopts, sfx, p and slow it uses.
+tpm_guest() {
+	local name=$1 append=$2 size=$3 want=$4 dir=$BUILD/$1-out$sfx
+	start_swtpm "$BUILD/swtpm-$name$sfx"
+	rm -rf "$dir" "$dir.img"; mkdir -p "$dir"
+	truncate -s "$size" "$dir.img"
+	"${boot[@]}" "$BUILD/guest-$name$sfx.log" "${kopts[@]}" --disk "$dir.img" \
+		--tpm "$SWTPM_DIR/sock" --append "$append" --timeout $((120 * slow)) || true
+	stop_swtpm
+	tr -d '\r' < "$BUILD/guest-$name$sfx.log" > "$BUILD/guest-$name$sfx.clean.log"
+	count_guest "$BUILD/guest-$name$sfx.clean.log" "$p"
+	scan_console "${p}$name guest" "$BUILD/guest-$name$sfx.clean.log"
+	tar -xf "$dir.img" -C "$dir" 2>/dev/null && [ -s "$dir/$want" ]
+}
 
 # run_guests LABEL BZIMAGE MEM_MB SLOWDOWN: every guest phase on one kernel:
 # the test guest and the host checks of its list, the page-in boot, the
@@ -308,18 +374,8 @@ run_guests() {
 	phase "${ph}lsm-off"
 
 	# --- keylime's verifier reads an ima-ng list arbor wrote ---
-	start_swtpm "$BUILD/swtpm-keylime$sfx"
 	nout=$BUILD/keylime-out$sfx
-	rm -rf "$nout" "$nout.img"; mkdir -p "$nout"
-	truncate -s 8M "$nout.img"
-	"${boot[@]}" "$BUILD/guest-keylime$sfx.log" "${kopts[@]}" --disk "$nout.img" \
-		--tpm "$SWTPM_DIR/sock" --append "arbor.template=ima-ng arbor_job=keylime.sh" \
-		--timeout $((120 * slow)) || true
-	stop_swtpm
-	tr -d '\r' < "$BUILD/guest-keylime$sfx.log" > "$BUILD/guest-keylime$sfx.clean.log"
-	count_guest "$BUILD/guest-keylime$sfx.clean.log" "$p"
-	scan_console "${p}keylime guest" "$BUILD/guest-keylime$sfx.clean.log"
-	if tar -xf "$nout.img" -C "$nout" 2>/dev/null && [ -s "$nout/ascii_runtime_measurements" ]; then
+	if tpm_guest keylime "arbor.template=ima-ng arbor_job=keylime.sh" 8M ascii_runtime_measurements; then
 		"$BUILD/keylime-venv/bin/python" tools/testing/selftests/arbor/keylime-check.py \
 			"$nout" "$BUILD/keylime-policy.json" /bin/busybox > "$BUILD/keylime-check$sfx.log" 2>&1 || true
 		count_checker "$BUILD/keylime-check$sfx.log" "$p"
@@ -331,6 +387,15 @@ run_guests() {
 		notok "${p}keylime guest handed its list to the host"
 	fi
 	phase "${ph}keylime"
+
+	# --- the list archived while processes append; trims ---
+	nout=$BUILD/archive-out$sfx
+	if tpm_guest archive "arbor_job=archive.sh arbor.checkpoint_interval=16" 16M live.bin; then
+		archive_checks "$nout" "$p"
+	else
+		notok "${p}archive guest handed its archive to the host"
+	fi
+	phase "${ph}archive"
 
 	# --- arbor.enforce=1 at boot: the unsigned /init must not run ---
 	# (cpio archives carry no xattrs, so nothing in the initramfs is
@@ -369,9 +434,9 @@ configs=$!
 if wait "$debug_build"; then
 	ok "debug kernel builds"
 	if arbor_warned "$debug_log"; then
-		notok "debug: no rustc, clippy, objtool or modpost warnings from arbor"
+		notok "debug: no rustc, objtool or modpost warnings from arbor"
 	else
-		ok "debug: no rustc, clippy, objtool or modpost warnings from arbor"
+		ok "debug: no rustc, objtool or modpost warnings from arbor"
 	fi
 	phase debug-kernel
 	# The benchmark's kernel (IMA next to arbor) builds meanwhile, at a

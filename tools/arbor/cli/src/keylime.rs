@@ -96,8 +96,14 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(crate::digest::hex(&h.finalize()))
 }
 
-/// A keylime runtime policy (version 1) allowing `files`, with `excludes`
-/// (regular expressions over paths keylime skips).
+/// The exclude that keeps keylime from judging arbor's checkpoint records,
+/// whose payload (PCR values) cannot be known in advance. No file record
+/// can carry that name: file names start with `/` or `.../`.
+pub const CHECKPOINT_EXCLUDE: &str = "^arbor_checkpoint$";
+
+/// A keylime runtime policy (version 1) allowing `files`, with
+/// [`CHECKPOINT_EXCLUDE`] and `excludes` (regular expressions over paths
+/// keylime skips).
 pub fn runtime_policy(files: &[PolicyFile], excludes: &[String]) -> Result<Value> {
     let hashed = files
         .par_iter()
@@ -111,6 +117,9 @@ pub fn runtime_policy(files: &[PolicyFile], excludes: &[String]) -> Result<Value
         }
     }
     let digests: Map<String, Value> = digests.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    let excludes: Vec<&str> = std::iter::once(CHECKPOINT_EXCLUDE)
+        .chain(excludes.iter().map(String::as_str))
+        .collect();
     Ok(json!({
         "meta": {
             // keylime's RUNTIME_POLICY_GENERATOR: 0, "Unknown", for tools

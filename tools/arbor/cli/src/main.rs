@@ -87,6 +87,8 @@ struct KeylimeArgs {
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
     /// A regular expression over paths that keylime skips; repeatable.
+    /// `^arbor_checkpoint$` (arbor's checkpoint records) is always
+    /// excluded.
     #[arg(long, value_name = "REGEX")]
     exclude: Vec<String>,
     /// Where to write the policy (default: standard output).

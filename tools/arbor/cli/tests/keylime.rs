@@ -44,7 +44,10 @@ fn policy_of_a_tree() {
             .collect();
     assert_eq!(digests, want);
     assert_eq!(v["meta"]["version"], 1);
-    assert_eq!(v["excludes"], serde_json::json!(["^/proc/.*"]));
+    assert_eq!(
+        v["excludes"],
+        serde_json::json!(["^arbor_checkpoint$", "^/proc/.*"])
+    );
     assert_eq!(v["ima"]["log_hash_alg"], "sha1");
     for key in [
         "meta",

@@ -43,6 +43,9 @@ exec 3< /tmp/notpm
 printf more >> /tmp/notpm
 exec 3<&-
 expect_eq "no TPM: the violation is counted" "$(cat $A/violations)" 1
+# A checkpoint after it: the host checks that it records the software
+# values, the violation included, and says there is no TPM.
+expect_eq "no TPM: a checkpoint" "$(printf 1 | arbor-guest write-file $A/checkpoint /proc/self/fd/0)" ok
 for f in binary_runtime_measurements ascii_runtime_measurements runtime_measurements_count \
 	software_pcrs_sha1 software_pcrs_sha256 violations; do
 	cat $A/$f > /out/$f

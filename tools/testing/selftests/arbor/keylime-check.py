@@ -99,6 +99,17 @@ def main():
 
     ids = {e for e, _ in run(copy.deepcopy(policy), "ff" * 32)}
     check("another PCR-10 value fails", "ima.pcr_mismatch" in ids, ids)
+
+    # The checkpoint: an ima-buf record keylime parses, and judges as a
+    # file unless the policy excludes its name, as arbor's does.
+    check("the list holds a checkpoint, as ima-buf",
+          any(line.split(" ")[2:5:2] == ["ima-buf", "arbor_checkpoint"] for line in lines))
+    check("arbor's policy excludes checkpoints", "^arbor_checkpoint$" in policy["excludes"], policy["excludes"])
+    bare = copy.deepcopy(policy)
+    bare["excludes"] = [e for e in bare["excludes"] if e != "^arbor_checkpoint$"]
+    found = run(bare, pcr10)
+    want = [("ima.validation.ima-ng.not_in_allowlist", {"message": "File not found in allowlist: arbor_checkpoint"})]
+    check("without that exclude, keylime reports the checkpoint alone", set(map(str, found)) == set(map(str, want)), found)
     return 0 if all(checks) else 1
 
 

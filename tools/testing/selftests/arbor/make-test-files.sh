@@ -132,6 +132,7 @@ sign() { # FILE KEY OUT
 # The guest's own tools, which must stay runnable in enforcing mode.
 sign "$root/bin/busybox" trusted "$t/sig/busybox"
 sign "$root/bin/arbor-guest" trusted "$t/sig/arbor-guest"
+sign "$root/bin/arbor" trusted "$t/sig/arbor"
 
 # Programs: copies of the guest helper, each made distinct by a trailing
 # byte (ELF ignores it), so that each has its own digest.
