@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod checkpoint;
 pub mod decision;
+pub mod digest_list;
 pub mod hex;
 pub mod imasig;
 pub mod merkle;
