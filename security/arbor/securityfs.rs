@@ -53,10 +53,6 @@ fn list_seek(pos: usize) -> Result<Option<usize>> {
 struct BinaryList;
 
 impl SeqSource for BinaryList {
-    fn exists(index: usize) -> bool {
-        matches!(list_seek(index), Ok(Some(i)) if i == index)
-    }
-
     fn seek(pos: usize) -> Result<Option<usize>> {
         list_seek(pos)
     }
@@ -77,10 +73,6 @@ impl SeqSource for BinaryList {
 struct AsciiList;
 
 impl SeqSource for AsciiList {
-    fn exists(index: usize) -> bool {
-        BinaryList::exists(index)
-    }
-
     fn seek(pos: usize) -> Result<Option<usize>> {
         list_seek(pos)
     }
@@ -106,8 +98,8 @@ trait OneLine: 'static {
 }
 
 impl<T: OneLine> SeqSource for T {
-    fn exists(index: usize) -> bool {
-        index == 0
+    fn seek(pos: usize) -> Result<Option<usize>> {
+        Ok((pos == 0).then_some(0))
     }
 
     fn show(_index: usize, m: &SeqFile) -> Result<(), ShowError> {
@@ -145,8 +137,8 @@ impl OneLine for Dropped {
 struct Checkpoint;
 
 impl SeqSource for Checkpoint {
-    fn exists(_index: usize) -> bool {
-        false
+    fn seek(_pos: usize) -> Result<Option<usize>> {
+        Ok(None)
     }
 
     fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {
@@ -181,8 +173,8 @@ const TRIM_MAX: usize = 62;
 struct Trim;
 
 impl SeqSource for Trim {
-    fn exists(_index: usize) -> bool {
-        false
+    fn seek(_pos: usize) -> Result<Option<usize>> {
+        Ok(None)
     }
 
     fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {

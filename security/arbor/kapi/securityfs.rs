@@ -39,14 +39,11 @@ impl From<Overflow> for ShowError {
 
 /// The records of a securityfs file.
 pub(crate) trait SeqSource: 'static {
-    /// Whether record `index` exists.
-    fn exists(index: usize) -> bool;
     /// The record a reader at position `pos` reads next: `Ok(Some(i))` for
-    /// record `i` (`i >= pos`; the reader's position moves there),
-    /// `Ok(None)` at the end, or an error that fails the read.
-    fn seek(pos: usize) -> Result<Option<usize>> {
-        Ok(Self::exists(pos).then_some(pos))
-    }
+    /// record `i` (`i >= pos`; the reader's position moves there; a source
+    /// whose records stay put returns `pos` while it exists), `Ok(None)`
+    /// at the end, or an error that fails the read.
+    fn seek(pos: usize) -> Result<Option<usize>>;
     /// Renders record `index`.
     fn show(index: usize, m: &SeqFile) -> Result<(), ShowError>;
 }
