@@ -21,6 +21,8 @@
 //! follow the last bank. A parser refuses any other layout, any unknown
 //! flag, a bank listed twice, and a known algorithm with the wrong size.
 
+use super::template::{self, Entry, Template};
+
 /// The `n-ng` name of a checkpoint entry. No file entry can carry it: file
 /// names start with `/`, with `.../` (a path that could not be rendered),
 /// or are the kernel's `type:[...]` names of pseudo-files.
@@ -155,6 +157,25 @@ impl<'a> Checkpoint<'a> {
     pub fn bank(&self, alg: u16) -> Option<&'a [u8]> {
         self.banks().find(|b| b.alg == alg).map(|b| b.digest)
     }
+
+    /// The SHA-1 and SHA-256 values, the banks arbor's list keeps; `None`
+    /// if either is missing.
+    pub fn sha1_sha256(&self) -> Option<(&'a [u8], &'a [u8])> {
+        Some((self.bank(ALG_SHA1)?, self.bank(ALG_SHA256)?))
+    }
+}
+
+/// The payload of `entry` if it is a checkpoint: an `ima-buf` entry named
+/// [`NAME`].
+pub fn payload_of<'a>(entry: &Entry<'a>) -> Option<&'a [u8]> {
+    if Template::from_name(entry.template_name) != Some(Template::ImaBuf) {
+        return None;
+    }
+    let mut fields = template::fields(entry.data);
+    let _digest = fields.next()?.ok()?;
+    let name = fields.next()?.ok()?;
+    let buf = fields.next()?.ok()?;
+    (name.strip_suffix(b"\0") == Some(NAME.as_bytes())).then_some(buf)
 }
 
 /// Iterator over the banks of a parsed payload.

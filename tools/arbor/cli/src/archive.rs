@@ -19,7 +19,7 @@
 //! The manifest is only an index: verification trusts the chain of
 //! checkpoint values, which ends at the TPM's PCRs, not the manifest.
 
-use crate::log::{self, checkpoint_payload, Bank, ListReader, Summary, VerifyOptions};
+use crate::log::{self, Bank, ListReader, Summary, VerifyOptions};
 use crate::Failure;
 use anyhow::{bail, Context, Result};
 use arbor_format::checkpoint;
@@ -92,20 +92,31 @@ pub fn read_manifest(dir: &Path) -> Result<Vec<Segment>> {
     Ok(segments)
 }
 
-/// Writes `data` to `dir/name` so that a crash leaves the old file or the
-/// new one, never a part.
-fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
+/// Writes `data` to a temporary name in `dir` and syncs it; returns that
+/// path, for [`publish`].
+fn write_synced(dir: &Path, name: &str, data: &[u8]) -> Result<PathBuf> {
     let tmp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(name);
     let mut f =
         std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
     f.write_all(data)
         .and_then(|()| f.sync_all())
         .with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot rename", path.display()))?;
+    Ok(tmp)
+}
+
+/// Renames `tmp` (from [`write_synced`]) to `dir/name` and syncs `dir`, so
+/// that a crash leaves the old file or the new one, never a part.
+fn publish(dir: &Path, tmp: &Path, name: &str) -> Result<()> {
+    let path = dir.join(name);
+    std::fs::rename(tmp, &path).with_context(|| format!("{}: cannot rename", path.display()))?;
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("{}: cannot sync", dir.display()))
+}
+
+fn write_atomically(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
+    let tmp = write_synced(dir, name, data)?;
+    publish(dir, &tmp, name)
 }
 
 fn write_manifest(dir: &Path, segments: &[Segment]) -> Result<()> {
@@ -144,7 +155,7 @@ fn scan(list: &[u8]) -> Result<(u64, Vec<Cut>)> {
         let offset = reader.offset() as usize;
         let local = reader.index();
         let Some(e) = reader.next_entry()? else { break };
-        let Some(payload) = checkpoint_payload(&e) else {
+        let Some(payload) = checkpoint::payload_of(&e) else {
             continue;
         };
         let c = checkpoint::parse(payload)
@@ -152,8 +163,7 @@ fn scan(list: &[u8]) -> Result<(u64, Vec<Cut>)> {
         if local == 0 {
             first = c.header.index;
         }
-        let (Some(v1), Some(v256)) = (c.bank(checkpoint::ALG_SHA1), c.bank(checkpoint::ALG_SHA256))
-        else {
+        let Some((v1, v256)) = c.sha1_sha256() else {
             bail!("entry {local}: checkpoint without the sha1 and sha256 banks");
         };
         cuts.push(Cut {
@@ -200,6 +210,35 @@ fn end_values(summary: &Summary, pcr: u32) -> (Vec<u8>, Vec<u8>) {
             .unwrap_or_else(|| vec![0; b.size()])
     };
     (get(Bank::Sha1), get(Bank::Sha256))
+}
+
+/// Checks the saved segment `path` before anything is dropped: its
+/// entries verify, it holds exactly `first..cut.index`, and it replays to
+/// the values the checkpoint `cut` records.
+fn check_segment(path: &Path, first: u64, cut: &Cut) -> Result<()> {
+    let summary = log::verify(path, &VerifyOptions::default())
+        .context("the segment to save does not verify")?;
+    if summary.first_index != first || summary.first_index + summary.entries != cut.index {
+        bail!(
+            "the segment holds entries {}..{}, not {first}..{}",
+            summary.first_index,
+            summary.first_index + summary.entries,
+            cut.index
+        );
+    }
+    let pcr = summary
+        .pcrs
+        .get(&Bank::Sha256)
+        .and_then(|m| m.keys().next().copied())
+        .context("empty segment")?;
+    if end_values(&summary, pcr) != cut.values {
+        return Err(Failure(format!(
+            "the entries {first}..{} do not replay to the values checkpoint {} records",
+            cut.index, cut.index
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// `arbor log archive`: appends a checkpoint (through `securityfs`, the
@@ -268,31 +307,13 @@ pub fn archive(dir: &Path, securityfs: &Path) -> Result<Archived> {
     };
     let data = list.get(..cut.offset).context("checkpoint offset")?;
     let name = format!("segment-{:06}.bin", segments.len());
-    let tmp = dir.join(format!(".{name}.check"));
-    std::fs::write(&tmp, data).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    let checked = log::verify(&tmp, &VerifyOptions::default());
-    let _ = std::fs::remove_file(&tmp);
-    let summary = checked.context("the segment to save does not verify")?;
-    if summary.first_index != first || summary.first_index + summary.entries != cut.index {
-        bail!(
-            "the segment holds entries {}..{}, not {first}..{}",
-            summary.first_index,
-            summary.first_index + summary.entries,
-            cut.index
-        );
+    // Written once, under a temporary name: checked there, then renamed.
+    let tmp = write_synced(dir, &name, data)?;
+    let checked = check_segment(&tmp, first, &cut);
+    if checked.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    let pcr = summary
-        .pcrs
-        .get(&Bank::Sha256)
-        .and_then(|m| m.keys().next().copied())
-        .context("empty segment")?;
-    if end_values(&summary, pcr) != cut.values {
-        return Err(Failure(format!(
-            "the entries {first}..{} do not replay to the values checkpoint {} records",
-            cut.index, cut.index
-        ))
-        .into());
-    }
+    checked?;
     let segment = Segment {
         name: name.clone(),
         first,
@@ -300,7 +321,7 @@ pub fn archive(dir: &Path, securityfs: &Path) -> Result<Archived> {
         sha256: Sha256::digest(data).into(),
         end_checkpoint: cut.digest,
     };
-    write_atomically(dir, &name, data)?;
+    publish(dir, &tmp, &name)?;
     segments.push(segment.clone());
     write_manifest(dir, &segments)?;
     trim(securityfs, cut.index, &cut.digest)?;

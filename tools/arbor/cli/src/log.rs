@@ -457,19 +457,6 @@ fn fail(path: &Path, index: u64, reason: impl std::fmt::Display) -> anyhow::Erro
     Failure(format!("{}: entry {index}: {reason}", path.display())).into()
 }
 
-/// The payload of `entry` if it is a checkpoint: an `ima-buf` entry named
-/// `arbor_checkpoint`.
-pub fn checkpoint_payload<'a>(entry: &Entry<'a>) -> Option<&'a [u8]> {
-    if Template::from_name(entry.template_name) != Some(Template::ImaBuf) {
-        return None;
-    }
-    let mut fields = template::fields(entry.data);
-    let _digest = fields.next()?.ok()?;
-    let name = fields.next()?.ok()?;
-    let buf = fields.next()?.ok()?;
-    (name == [checkpoint::NAME.as_bytes(), b"\0"].concat()).then_some(buf)
-}
-
 /// Checks checkpoint `entry` (global index `index`) against the replay so
 /// far, or, as the first entry of a list that starts after boot, takes the
 /// replay's starting values from it.
@@ -483,8 +470,7 @@ fn follow_checkpoint(
 ) -> Result<()> {
     let c = checkpoint::parse(payload)
         .map_err(|e| fail(path, index, format!("checkpoint payload: {}", e.describe())))?;
-    let (Some(r1), Some(r256)) = (c.bank(checkpoint::ALG_SHA1), c.bank(checkpoint::ALG_SHA256))
-    else {
+    let Some((r1, r256)) = c.sha1_sha256() else {
         return Err(fail(
             path,
             index,
@@ -690,7 +676,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<Summary> {
                 &mut summary,
             )?;
         }
-        if let Some(payload) = checkpoint_payload(&entry) {
+        if let Some(payload) = checkpoint::payload_of(&entry) {
             follow_checkpoint(path, index, index == 0, &entry, payload, &mut summary)?;
         }
         for bank in banks {

@@ -303,6 +303,15 @@ fn an_archive_that_lacks_dropped_entries_is_refused() {
     assert_eq!(std::fs::read_to_string(sfs.join("trim")).unwrap(), "");
 }
 
+/// The failure `verify_chain` reports for the archive `dir` and live list.
+fn chain_failure(dir: &Path, live: &Path) -> String {
+    failure(archive::verify_chain(
+        dir,
+        Some(live),
+        &VerifyOptions::default(),
+    ))
+}
+
 fn manifest_lines(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join(MANIFEST))
         .unwrap()
@@ -320,11 +329,7 @@ fn a_missing_segment_file_is_reported() {
     let t = tempfile::tempdir().unwrap();
     let (_, dir, live) = archived(t.path());
     std::fs::remove_file(dir.join("segment-000001.bin")).unwrap();
-    let e = failure(archive::verify_chain(
-        &dir,
-        Some(&live),
-        &VerifyOptions::default(),
-    ));
+    let e = chain_failure(&dir, &live);
     assert!(e.contains("segment 1 (") && e.contains("missing"), "{e}");
 }
 
@@ -335,11 +340,7 @@ fn a_segment_left_out_of_the_chain_is_reported() {
     let mut m = manifest_lines(&dir);
     m.remove(2);
     set_manifest(&dir, &m);
-    let e = failure(archive::verify_chain(
-        &dir,
-        Some(&live),
-        &VerifyOptions::default(),
-    ));
+    let e = chain_failure(&dir, &live);
     assert!(
         e.contains("segment 1 (") && e.contains("a segment is missing"),
         "{e}"
@@ -353,11 +354,7 @@ fn reordered_segments_are_reported() {
     let mut m = manifest_lines(&dir);
     m.swap(1, 2);
     set_manifest(&dir, &m);
-    let e = failure(archive::verify_chain(
-        &dir,
-        Some(&live),
-        &VerifyOptions::default(),
-    ));
+    let e = chain_failure(&dir, &live);
     assert!(
         e.contains("segment 0 (") && e.contains("out of order"),
         "{e}"
@@ -371,11 +368,7 @@ fn truncated_and_tampered_segments_are_reported() {
     let seg = dir.join("segment-000002.bin");
     let data = std::fs::read(&seg).unwrap();
     std::fs::write(&seg, &data[..data.len() - 7]).unwrap();
-    let e = failure(archive::verify_chain(
-        &dir,
-        Some(&live),
-        &VerifyOptions::default(),
-    ));
+    let e = chain_failure(&dir, &live);
     assert!(
         e.contains("segment 2 (") && e.contains("truncated or tampered"),
         "{e}"
@@ -384,11 +377,7 @@ fn truncated_and_tampered_segments_are_reported() {
     let n = bad.len();
     bad[n - 3] ^= 1;
     std::fs::write(&seg, &bad).unwrap();
-    let e = failure(archive::verify_chain(
-        &dir,
-        Some(&live),
-        &VerifyOptions::default(),
-    ));
+    let e = chain_failure(&dir, &live);
     assert!(e.contains("truncated or tampered"), "{e}");
 }
 
@@ -413,11 +402,7 @@ fn a_rewritten_segment_with_a_matching_manifest_breaks_the_chain() {
     let f: Vec<&str> = m[1].split(' ').collect();
     m[1] = format!("{} {} {} {hash} {}", f[0], f[1], f[2], f[4]);
     set_manifest(&dir, &m);
-    let e = failure(archive::verify_chain(
-        &dir,
-        Some(&live),
-        &VerifyOptions::default(),
-    ));
+    let e = chain_failure(&dir, &live);
     assert!(
         e.contains("segment 1 (") && e.contains("not the replay of the segment before it"),
         "{e}"

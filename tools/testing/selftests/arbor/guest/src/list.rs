@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Measurement list checks that follow checkpoints and trims.
 
-use arbor_format::checkpoint::{self, ALG_SHA1, ALG_SHA256};
-use arbor_format::template::{self, FieldKind, Template};
+use arbor_format::checkpoint;
+use arbor_format::template;
 use sha1::Digest as _;
 use std::ffi::OsString;
 use std::io::Read;
@@ -10,29 +10,6 @@ use std::process::exit;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// The `buf` field of an `ima-buf` entry named `arbor_checkpoint`.
-fn checkpoint_payload<'a>(e: &template::Entry<'a>) -> Option<&'a [u8]> {
-    if Template::from_name(e.template_name) != Some(Template::ImaBuf) {
-        return None;
-    }
-    let mut name = None;
-    let mut buf = None;
-    for (kind, f) in Template::ImaBuf
-        .fields()
-        .iter()
-        .zip(template::fields(e.data))
-    {
-        match (kind, f) {
-            (FieldKind::NameNg, Ok(n)) => name = Some(n),
-            (FieldKind::Buf, Ok(b)) => buf = Some(b),
-            _ => {}
-        }
-    }
-    let name = name?;
-    (name.strip_suffix(b"\0").unwrap_or(name) == checkpoint::NAME.as_bytes()).then_some(())?;
-    buf
 }
 
 /// `replay LIST FIRST`: replays a binary list whose first entry has global
@@ -63,12 +40,12 @@ pub fn replay(args: &[OsString]) -> ! {
             println!("entry {index}: {err:?}");
             exit(1)
         });
-        if let Some(payload) = checkpoint_payload(&e) {
+        if let Some(payload) = checkpoint::payload_of(&e) {
             let c = checkpoint::parse(payload).unwrap_or_else(|err| {
                 println!("entry {index}: checkpoint payload: {}", err.describe());
                 exit(1)
             });
-            let (Some(r1), Some(r256)) = (c.bank(ALG_SHA1), c.bank(ALG_SHA256)) else {
+            let Some((r1, r256)) = c.sha1_sha256() else {
                 println!("entry {index}: checkpoint without the sha1 and sha256 banks");
                 exit(1)
             };
