@@ -58,6 +58,7 @@ test)
 	cp "$SELFTESTS/guest-lsm-off.sh" "$root/etc/arbor/lsm-off.sh"
 	cp "$SELFTESTS/guest-pagein.sh" "$root/etc/arbor/pagein.sh"
 	cp "$SELFTESTS/guest-policy.sh" "$root/etc/arbor/policy-tests.sh"
+	cp "$SELFTESTS/guest-digest-lists.sh" "$root/etc/arbor/digest-list-tests.sh"
 	cp "$SELFTESTS/guest-attack.sh" "$root/etc/arbor/attack-tests.sh"
 	cp "$SELFTESTS/guest-list.sh" "$root/etc/arbor/list-tests.sh"
 	cp "$SELFTESTS/guest-archive.sh" "$root/etc/arbor/archive.sh"

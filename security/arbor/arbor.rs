@@ -12,6 +12,7 @@
 mod appraise;
 mod audit;
 mod digest;
+mod digest_lists;
 mod hooks;
 mod init;
 mod kapi;
@@ -48,6 +49,9 @@ struct Arbor {
     /// Serialises policy writes.
     #[pin]
     policy_lock: kernel::sync::Mutex<()>,
+    /// Serialises digest-list loads and removals.
+    #[pin]
+    lists_lock: kernel::sync::Mutex<()>,
 }
 
 impl Arbor {
@@ -59,6 +63,7 @@ impl Arbor {
             tpm: kapi::tpm::Tpm::default_chip()?,
             list <- list::MeasurementList::new(),
             policy_lock <- kernel::new_mutex!((), "arbor_policy_write"),
+            lists_lock <- kernel::new_mutex!((), "arbor_digest_lists_write"),
         }? Error)
     }
 }

@@ -48,6 +48,16 @@ pub(crate) enum AuditOp<'a> {
     Trimmed { index: u64, dropped: u64 },
     /// A trim to `index` was refused for `cause`.
     TrimRefused { index: Option<u64>, cause: &'a str },
+    /// A digest list was loaded or removed (`res`), or a load or removal
+    /// was refused for `cause`.
+    DigestList {
+        name: &'a [u8],
+        sha256: Option<&'a [u8]>,
+        cause: &'a str,
+        kind: Option<&'a str>,
+        count: Option<u64>,
+        res: bool,
+    },
     /// A policy write was rejected.
     PolicyRejected {
         cause: &'a str,
@@ -132,6 +142,20 @@ pub(crate) fn emit(op: AuditOp<'_>) {
         AuditOp::TrimRefused { index, cause } => Record {
             index,
             ..Record::new(Op::List, cause, t, false)
+        },
+        AuditOp::DigestList {
+            name,
+            sha256,
+            cause,
+            kind,
+            count,
+            res,
+        } => Record {
+            path: Some(name),
+            digest: sha256.map(|d| ("sha256", d)),
+            list: kind,
+            count,
+            ..Record::new(Op::DigestList, cause, t, res)
         },
         AuditOp::PolicyRejected {
             cause,

@@ -5,11 +5,12 @@
 use crate::appraise::{self, Signature};
 use crate::audit::{self, AuditOp};
 use crate::digest::{self, FileDigests, Source};
+use crate::digest_lists::{self, Found};
 use crate::format::decision::{
     self, Conclusion, Done, Facts, Guard, Openers, Plan, Reason, Violation, Work,
 };
-use crate::format::merkle::Digester;
-use crate::format::policy::{Decision, Func, Request, TEMPLATES};
+use crate::format::merkle::{Digest, Digester, HashAlgorithm};
+use crate::format::policy::{AppraiseBy, Decision, Func, Request, TEMPLATES};
 use crate::format::state::{self, DecisionKey, InodeState};
 use crate::format::template::{DigestType, EntryFields, Template};
 use crate::format::{imasig, xattr};
@@ -177,13 +178,15 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     });
     let violation = decision::violation(func, decided.measure, openers, refusal);
     let version = version(state, inode);
+    // Before any list is looked up (see `digest_lists::generation`).
+    let lists = digest_lists::generation();
     let facts = Facts {
         decision: decided,
         enforcing: mode::enforcing(),
         refusal,
         violation,
         done: Done {
-            verdict: state.and_then(|s| s.verdict(version)),
+            verdict: state.and_then(|s| s.verdict(version, lists, decided.appraise_by)),
             measured: state.is_some_and(|s| s.measured(version)),
             audited: state.is_some_and(|s| s.audited(version)),
         },
@@ -220,6 +223,8 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             func,
             state,
             version,
+            lists,
+            by: decided.appraise_by,
             unseen_changes: facts.unseen_changes,
             template,
         };
@@ -317,7 +322,7 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
         },
     };
     let state = inode_state(inode);
-    if state.and_then(|s| s.verdict(version(state, inode))) != Some(true) {
+    if !state.is_some_and(|s| s.trusted(version(state, inode))) {
         return Ok(());
     }
     let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
@@ -434,6 +439,10 @@ struct Target<'a> {
     state: Option<&'a InodeState>,
     /// The version evaluated.
     version: u64,
+    /// The digest-list generation read before the evaluation.
+    lists: u32,
+    /// What may vouch for the file (the deciding `appraise` rule's).
+    by: AppraiseBy,
     /// The content can change without a local write.
     unseen_changes: bool,
     /// The template of the entry, if the file is measured.
@@ -450,6 +459,8 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
         func,
         state,
         version,
+        lists,
+        by,
         unseen_changes,
         template,
     } = target;
@@ -503,17 +514,8 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             content,
         }) => {
             let outcome = if work.appraise {
-                // fs-verity's digest has fs-verity's algorithm, which need
-                // not be the one the signature header names.
-                appraise::check(&sig, alg, &digest, arbor.hash(alg)).or_else(|reason| {
-                    // fs-verity checked a built-in signature over the very
-                    // digest it holds and enforces at page-in.
-                    if source == Source::FsVerity && fsverity_sig {
-                        Ok(())
-                    } else {
-                        Err(reason)
-                    }
-                })
+                let fsverity_signed = source == Source::FsVerity && fsverity_sig;
+                appraise_digest(arbor, &sig, alg, &digest, fsverity_signed, by)
             } else {
                 Ok(())
             };
@@ -541,7 +543,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
 
     if work.appraise {
         if let Some(s) = state {
-            s.set_verdict(version, outcome.is_ok());
+            s.set_verdict(version, lists, by, outcome.is_ok());
         }
     }
     if work.measure {
@@ -605,6 +607,42 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
     Ok(outcome)
 }
 
+/// Appraises a file by its digest `digest` (of algorithm `alg`): refused
+/// when a revoke list holds it; else trusted, as far as `by` lets them
+/// vouch, when its signature `sig` verifies or fs-verity verified a
+/// built-in signature over it (`fsverity_signed`), or when an allow list
+/// holds it.
+fn appraise_digest(
+    arbor: &Arbor,
+    sig: &Signature<'_>,
+    alg: HashAlgorithm,
+    digest: &Digest,
+    fsverity_signed: bool,
+    by: AppraiseBy,
+) -> Result<(), Reason> {
+    let listed = digest_lists::lookup(alg, digest.as_bytes());
+    if listed == Found::Revoked {
+        return Err(Reason::Revoked);
+    }
+    if by.list() && listed == Found::Allowed {
+        return Ok(());
+    }
+    if !by.signature() {
+        return Err(Reason::NotListed);
+    }
+    // fs-verity's digest has fs-verity's algorithm, which need not be the
+    // one the signature header names.
+    appraise::check(sig, alg, digest, arbor.hash(alg)).or_else(|reason| {
+        // fs-verity checked a built-in signature over the very digest it
+        // holds and enforces at page-in.
+        if fsverity_signed {
+            Ok(())
+        } else {
+            Err(reason)
+        }
+    })
+}
+
 /// Appends the `boot_aggregate` entry, which must be the list's first: a
 /// digest over PCRs 0-7 (and 8-9 for banks other than SHA-1) of the SHA-256
 /// bank, or the SHA-1 bank if the TPM has no SHA-256 bank, as IMA computes
@@ -662,7 +700,7 @@ pub(crate) fn boot_aggregate(arbor: &Arbor) -> Result {
 }
 
 /// Displays a byte string with non-printable bytes escaped.
-struct BStr<'a>(&'a [u8]);
+pub(crate) struct BStr<'a>(pub(crate) &'a [u8]);
 
 impl core::fmt::Display for BStr<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -12,7 +12,7 @@ use crate::kapi::error::{ebadmsg, estale};
 use crate::kapi::securityfs::{self, SeqSource, ShowError, Writable};
 use crate::kapi::seq_file::{Overflow, SeqFile};
 use crate::measure::PCR;
-use crate::{mode, policy, ARBOR};
+use crate::{digest_lists, mode, policy, ARBOR};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -132,19 +132,26 @@ impl OneLine for Dropped {
     }
 }
 
+/// Files that are only written: reading them gives nothing.
+macro_rules! write_only {
+    ($($t:ty),*) => {$(
+        impl SeqSource for $t {
+            fn seek(_pos: usize) -> Result<Option<usize>> {
+                Ok(None)
+            }
+
+            fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+write_only!(Checkpoint, Trim, DigestListLoad, DigestListRemove);
+
 /// `checkpoint`: writing `1` appends a checkpoint entry. Needs
 /// `CAP_MAC_ADMIN`.
 struct Checkpoint;
-
-impl SeqSource for Checkpoint {
-    fn seek(_pos: usize) -> Result<Option<usize>> {
-        Ok(None)
-    }
-
-    fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {
-        Ok(())
-    }
-}
 
 impl Writable for Checkpoint {
     const MAX_WRITE: usize = CONTROL_MAX;
@@ -171,16 +178,6 @@ const TRIM_MAX: usize = 62;
 /// checkpoint of global index `INDEX` whose template digest is `DIGEST`.
 /// Needs `CAP_MAC_ADMIN`.
 struct Trim;
-
-impl SeqSource for Trim {
-    fn seek(_pos: usize) -> Result<Option<usize>> {
-        Ok(None)
-    }
-
-    fn show(_index: usize, _m: &SeqFile) -> Result<(), ShowError> {
-        Ok(())
-    }
-}
 
 impl Writable for Trim {
     const MAX_WRITE: usize = TRIM_MAX;
@@ -219,6 +216,63 @@ impl Writable for Trim {
                 Err(refuse(Some(req.index), e, cause))
             }
         }
+    }
+}
+
+/// Longest write to `digest_list_load` or `digest_list_remove`: a path
+/// and a newline.
+const DIGEST_LIST_PATH_MAX: usize = digest_lists::MAX_NAME + 1;
+
+/// `digest_list_load`: writing the absolute path of a signed digest list
+/// loads it. Needs `CAP_MAC_ADMIN`.
+struct DigestListLoad;
+
+impl Writable for DigestListLoad {
+    const MAX_WRITE: usize = DIGEST_LIST_PATH_MAX;
+
+    fn store(input: &[u8]) -> Result {
+        digest_lists::load(ARBOR.get().ok_or(ENODEV)?, input)
+    }
+}
+
+/// `digest_list_remove`: writing the path a list was loaded from removes
+/// it. Needs `CAP_MAC_ADMIN`.
+struct DigestListRemove;
+
+impl Writable for DigestListRemove {
+    const MAX_WRITE: usize = DIGEST_LIST_PATH_MAX;
+
+    fn store(input: &[u8]) -> Result {
+        digest_lists::remove(ARBOR.get().ok_or(ENODEV)?, input)
+    }
+}
+
+/// `digest_lists`: the lists in force, one line each in load order:
+/// `KIND COUNT ALG SHA256 NAME`, with the list's kind (`allow` or
+/// `revoke`), its number of digests, their algorithm, the SHA-256 of the
+/// signed list (as measured) and the path it was loaded from.
+struct DigestLists;
+
+impl SeqSource for DigestLists {
+    fn seek(pos: usize) -> Result<Option<usize>> {
+        Ok(digest_lists::nth(pos).map(|_| pos))
+    }
+
+    fn show(index: usize, mut m: &SeqFile) -> Result<(), ShowError> {
+        // Gone since the position was checked: the list ends here.
+        let Some(l) = digest_lists::nth(index) else {
+            return Ok(());
+        };
+        m.put(l.kind().name().as_bytes())?;
+        m.put(b" ")?;
+        put_decimal(&mut m, l.count())?;
+        m.put(b" ")?;
+        m.put(l.alg().name().as_bytes())?;
+        m.put(b" ")?;
+        put_hex(&mut m, l.sha256())?;
+        m.put(b" ")?;
+        m.put(l.name())?;
+        Ok(m.put(b"\n")?)
     }
 }
 
@@ -378,5 +432,12 @@ pub(crate) fn create() -> Result {
     securityfs::create_writable_file::<Policy>(c_str!("policy"), 0o600, &dir)?;
     securityfs::create_writable_file::<Checkpoint>(c_str!("checkpoint"), 0o200, &dir)?;
     securityfs::create_writable_file::<Trim>(c_str!("trim"), 0o200, &dir)?;
+    securityfs::create_file::<DigestLists>(c_str!("digest_lists"), MODE_READ_ONLY, &dir)?;
+    securityfs::create_writable_file::<DigestListLoad>(c_str!("digest_list_load"), 0o200, &dir)?;
+    securityfs::create_writable_file::<DigestListRemove>(
+        c_str!("digest_list_remove"),
+        0o200,
+        &dir,
+    )?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! ```text
 //! op=OP cause=CAUSE [func=FUNC] [mode=MODE] pid=N uid=N auid=N ses=N
 //!     comm=TEXT [path=TEXT] [digest=ALG:HEX] [rules=N] [signed=0|1]
-//!     [index=N] [dropped=N] [reason=TEXT] res=0|1
+//!     [index=N] [dropped=N] [list=KIND] [count=N] [reason=TEXT] res=0|1
 //! ```
 //!
 //! `TEXT` values come from users (file names, task names, parser messages)
@@ -34,6 +34,8 @@ pub enum Op {
     Mode,
     /// The measurement list's life cycle: a checkpoint or a trim.
     List,
+    /// A digest list loaded, removed, or refused (`res=0`).
+    DigestList,
 }
 
 impl Op {
@@ -46,6 +48,7 @@ impl Op {
             Self::Audit => "audit",
             Self::Mode => "mode",
             Self::List => "list",
+            Self::DigestList => "digest_list",
         }
     }
 
@@ -53,13 +56,13 @@ impl Op {
     /// (`include/uapi/linux/audit.h`): `AUDIT_INTEGRITY_DATA` (1800) for
     /// appraisal failures, `AUDIT_INTEGRITY_PCR` (1804) for violations,
     /// `AUDIT_INTEGRITY_STATUS` (1802) for policy writes, mode switches,
-    /// checkpoints and trims, and `AUDIT_INTEGRITY_RULE` (1805) for `audit` rules, the
-    /// types IMA uses for the same events.
+    /// checkpoints, trims and digest lists, and `AUDIT_INTEGRITY_RULE`
+    /// (1805) for `audit` rules, the types IMA uses for the same events.
     pub const fn record_type(self) -> u32 {
         match self {
             Self::Appraise => 1800,
             Self::Violation => 1804,
-            Self::PolicyLoad | Self::Mode | Self::List => 1802,
+            Self::PolicyLoad | Self::Mode | Self::List | Self::DigestList => 1802,
             Self::Audit => 1805,
         }
     }
@@ -106,6 +109,10 @@ pub struct Record<'a> {
     pub index: Option<u64>,
     /// `dropped=`: the number of entries a trim dropped.
     pub dropped: Option<u64>,
+    /// `list=`: a digest list's kind, `allow` or `revoke`.
+    pub list: Option<&'a str>,
+    /// `count=`: the number of digests in a digest list.
+    pub count: Option<u64>,
     /// `reason=`: a human-readable explanation.
     pub reason: Option<&'a [u8]>,
     /// `res=`: 1 for success or allowed, 0 for failure or refused.
@@ -127,6 +134,8 @@ impl<'a> Record<'a> {
             signed: None,
             index: None,
             dropped: None,
+            list: None,
+            count: None,
             reason: None,
             res,
         }
@@ -212,6 +221,14 @@ pub fn render<S: Sink>(r: &Record<'_>, sink: &mut S) -> Result<(), S::Error> {
     }
     if let Some(n) = r.dropped {
         key(sink, "dropped")?;
+        super::template::put_decimal(sink, n)?;
+    }
+    if let Some(k) = r.list {
+        key(sink, "list")?;
+        sink.put(k.as_bytes())?;
+    }
+    if let Some(n) = r.count {
+        key(sink, "count")?;
         super::template::put_decimal(sink, n)?;
     }
     if let Some(reason) = r.reason {

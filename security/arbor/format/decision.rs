@@ -50,11 +50,17 @@ pub enum Reason {
     /// `mprotect()` made a mapping executable, whose private pages may
     /// have been written while they were not.
     MadeExecutable,
+    /// The file's digest is in a loaded revoke list: refused whatever
+    /// signature it carries.
+    Revoked,
+    /// The policy lets only an allow list vouch for the file
+    /// (`appraise_by=list`), and no loaded allow list holds its digest.
+    NotListed,
 }
 
 impl Reason {
     /// Every reason, with a representative of each payload, for tests.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::Unsigned,
         Self::MalformedXattr(xattr::Error::Truncated),
         Self::MalformedImaSig(imasig::Error::Truncated),
@@ -66,6 +72,8 @@ impl Reason {
         Self::OpenForWrite,
         Self::WritableExecutable,
         Self::MadeExecutable,
+        Self::Revoked,
+        Self::NotListed,
     ];
 
     /// The reason as one word, for the `cause=` field of audit records.
@@ -82,6 +90,8 @@ impl Reason {
             Self::OpenForWrite => "open_for_write",
             Self::WritableExecutable => "write_exec",
             Self::MadeExecutable => "mprotect_exec",
+            Self::Revoked => "revoked",
+            Self::NotListed => "not_listed",
         }
     }
 }
@@ -100,6 +110,8 @@ impl fmt::Display for Reason {
             Self::OpenForWrite => f.write_str("open for write"),
             Self::WritableExecutable => f.write_str("writable and executable mapping"),
             Self::MadeExecutable => f.write_str("made executable by mprotect"),
+            Self::Revoked => f.write_str("revoked"),
+            Self::NotListed => f.write_str("in no allow list"),
         }
     }
 }

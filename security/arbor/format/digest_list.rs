@@ -24,6 +24,11 @@
 //! Each digest is a file's fs-verity digest computed with the header's
 //! algorithm, block size and salt, exactly what `fsverity digest` prints
 //! with the same options. Nothing may follow the last digest.
+//!
+//! A *signed* list, as the kernel loads it, is the list followed at once
+//! by a detached PKCS#7 signature (DER `SignedData` without content) over
+//! the list's bytes, header and digests: the list's length follows from its
+//! header, and everything after it is the signature ([`split_signed`]).
 
 use super::merkle::{HashAlgorithm, Params, MAX_LOG_BLOCK_SIZE, MAX_SALT_SIZE, MIN_LOG_BLOCK_SIZE};
 
@@ -98,6 +103,8 @@ pub enum Error {
     Order(u64),
     /// The output buffer is too small (encoding).
     NoSpace,
+    /// No signature follows the list.
+    Unsigned,
 }
 
 impl Error {
@@ -116,6 +123,7 @@ impl Error {
             Self::Empty => "no digests",
             Self::Order(_) => "digests not in strictly increasing order",
             Self::NoSpace => "buffer too small",
+            Self::Unsigned => "no signature after the digests",
         }
     }
 }
@@ -192,6 +200,28 @@ fn parse_header(h: &[u8; HEADER_SIZE]) -> Result<Header, Error> {
         params,
         count: u64_at(h, 48),
     })
+}
+
+/// Splits a signed list into the list and the signature that follows it,
+/// from the length the header announces. Only the header is checked here;
+/// [`parse`] checks the list.
+pub fn split_signed(b: &[u8]) -> Result<(&[u8], &[u8]), Error> {
+    let (h, _) = b
+        .split_first_chunk::<HEADER_SIZE>()
+        .ok_or(Error::Truncated)?;
+    let header = parse_header(h)?;
+    let len = usize::try_from(header.count)
+        .ok()
+        .and_then(|n| encoded_len(&header.params, n))
+        .ok_or(Error::Truncated)?;
+    if b.len() < len {
+        return Err(Error::Truncated);
+    }
+    let (list, signature) = b.split_at(len);
+    if signature.is_empty() {
+        return Err(Error::Unsigned);
+    }
+    Ok((list, signature))
 }
 
 /// Parses and checks a whole list: header, length, order.

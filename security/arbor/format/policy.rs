@@ -19,11 +19,13 @@
 //!           / "fsuuid=" 8HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 12HEXDIG
 //!           / ("uid" / "euid" / "fowner") ("=" / ">" / "<") 1*DIGIT
 //!           / "template=" template          ; measure rules only
+//!           / "appraise_by=" appraise-by    ; appraise rules only
 //! func      = "BPRM_CHECK" / "MMAP_CHECK" / "MPROTECT_CHECK" / "FILE_CHECK"
 //!           / "FILE_MMAP" / "PATH_CHECK"       ; IMA's old names, read as
 //!                                              ; MMAP_CHECK and FILE_CHECK
 //! access    = "MAY_EXEC" / "MAY_WRITE" / "MAY_READ" / "MAY_APPEND"
 //! template  = "ima-ng" / "ima-sig" / "ima-ngv2" / "ima-sigv2"
+//! appraise-by = "signature" / "list" / "signature|list"
 //! option    = "option" 1*(1*blank option-name)
 //! option-name = "require_signed_policy"
 //! blank     = " " / "\t" / "\r"
@@ -47,6 +49,12 @@
 //!   in IMA: the template of the entries the rule makes. It never affects
 //!   which rule matches. A `measure` rule without it uses the kernel's
 //!   default template (`arbor.template=`, else `ima-sigv2`).
+//! - `appraise_by=` is likewise an option of `appraise` rules: what may
+//!   vouch for the files the rule appraises. `signature`: a signature of
+//!   the file's own (`security.arbor`, an IMA sigv3, an fs-verity built-in
+//!   signature); `list`: a loaded allow list; `signature|list`, the
+//!   default: either. A loaded revoke list refuses a file whatever this
+//!   says.
 //! - `option` lines may stand anywhere and name each option at most once in
 //!   the whole policy. `require_signed_policy` asks that every later policy
 //!   write be signed (PKCS#7 with a builtin trusted key); the parser only
@@ -102,7 +110,7 @@
 //! [`render`] writes a policy back as text: first one `option` line per
 //! option set, then one line per rule in order, each the action followed
 //! by its conditions in the order `func mask fsmagic fsuuid uid euid
-//! fowner template`, separated by single spaces, `fsmagic` as `0x` and lower-case
+//! fowner template appraise_by`, separated by single spaces, `fsmagic` as `0x` and lower-case
 //! hex without leading zeros, `fsuuid` in lower case, masks in bit order.
 //! Comments are not kept. Parsing the rendered text gives the same policy.
 //!
@@ -132,7 +140,7 @@ pub const MAX_RULES: usize = 256;
 pub const MAX_LINE_LEN: usize = 1024;
 /// Longest line [`render`] writes for a rule, newline included. It is below
 /// [`MAX_LINE_LEN`], so every rendered rule parses again.
-pub const MAX_RULE_TEXT: usize = 212;
+pub const MAX_RULE_TEXT: usize = 221;
 const _: () = assert!(MAX_RULE_TEXT <= MAX_LINE_LEN);
 
 /// The kernel's `MAY_EXEC`.
@@ -427,11 +435,13 @@ pub enum Condition {
     Fowner,
     /// `template` (an option of `measure` rules, not a condition).
     Template,
+    /// `appraise_by` (an option of `appraise` rules, not a condition).
+    AppraiseBy,
 }
 
 impl Condition {
     /// All condition keys, in the order [`render`] writes them.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Func,
         Self::Mask,
         Self::Fsmagic,
@@ -440,6 +450,7 @@ impl Condition {
         Self::Euid,
         Self::Fowner,
         Self::Template,
+        Self::AppraiseBy,
     ];
 
     /// The key as written in a rule.
@@ -453,6 +464,7 @@ impl Condition {
             Self::Euid => "euid",
             Self::Fowner => "fowner",
             Self::Template => "template",
+            Self::AppraiseBy => "appraise_by",
         }
     }
 
@@ -470,6 +482,7 @@ impl Condition {
             Self::Fsuuid => "a UUID as 8-4-4-4-12 hexadecimal digits",
             Self::Uid | Self::Euid | Self::Fowner => "a decimal number of at most 32 bits",
             Self::Template => "ima-ng, ima-sig, ima-ngv2 or ima-sigv2",
+            Self::AppraiseBy => "signature, list or signature|list",
         }
     }
 }
@@ -498,6 +511,50 @@ pub struct Rule {
     /// `template=`: the template of the entries a `measure` rule makes
     /// (one of [`TEMPLATES`]; only `measure` rules have one).
     pub template: Option<Template>,
+    /// `appraise_by=`: what may vouch for the files an `appraise` rule
+    /// appraises (only `appraise` rules have one).
+    pub appraise_by: Option<AppraiseBy>,
+}
+
+/// What may vouch for a file that an `appraise` rule appraises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AppraiseBy {
+    /// A signature of the file's own, or a loaded allow list.
+    #[default]
+    SignatureOrList,
+    /// A signature of the file's own only.
+    Signature,
+    /// A loaded allow list only.
+    List,
+}
+
+impl AppraiseBy {
+    /// Every value, in the order of their codes.
+    pub const ALL: [Self; 3] = [Self::SignatureOrList, Self::Signature, Self::List];
+
+    /// The value as `appraise_by=` writes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::SignatureOrList => "signature|list",
+            Self::Signature => "signature",
+            Self::List => "list",
+        }
+    }
+
+    /// The value written `name`, if any.
+    pub fn from_name(name: &[u8]) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.name().as_bytes() == name)
+    }
+
+    /// Whether a file's own signature may vouch for it.
+    pub const fn signature(self) -> bool {
+        !matches!(self, Self::List)
+    }
+
+    /// Whether an allow list may vouch for it.
+    pub const fn list(self) -> bool {
+        !matches!(self, Self::Signature)
+    }
 }
 
 /// The templates a `measure` rule (or `arbor.template=`) may ask for.
@@ -527,6 +584,7 @@ impl Rule {
             euid: None,
             fowner: None,
             template: None,
+            appraise_by: None,
         }
     }
 
@@ -551,6 +609,7 @@ impl Rule {
             Condition::Euid => self.euid.is_some(),
             Condition::Fowner => self.fowner.is_some(),
             Condition::Template => self.template.is_some(),
+            Condition::AppraiseBy => self.appraise_by.is_some(),
         }
     }
 }
@@ -653,6 +712,9 @@ pub struct Decision {
     /// The template the deciding `measure` rule asks for; `None` for the
     /// default (or when nothing is measured).
     pub template: Option<Template>,
+    /// What may vouch for the file, from the deciding `appraise` rule (the
+    /// default when nothing is appraised).
+    pub appraise_by: AppraiseBy,
 }
 
 /// Decides `req` with `rules`: for each [`ActionKind`], the first matching
@@ -674,6 +736,9 @@ pub fn evaluate(rules: &[Rule], req: &Request) -> Decision {
         if rule.action == Action::Measure {
             d.template = rule.template;
         }
+        if rule.action == Action::Appraise {
+            d.appraise_by = rule.appraise_by.unwrap_or_default();
+        }
         if measure && appraise && audit {
             break;
         }
@@ -688,7 +753,7 @@ pub enum ErrorKind {
     UnknownAction,
     /// A word after the action does not start with a condition key the
     /// language knows (`func`, `mask`, `fsmagic`, `fsuuid`, `uid`, `euid`,
-    /// `fowner`, `template`) followed by `=`, `<`, `>` or the end of the
+    /// `fowner`, `template`, `appraise_by`) followed by `=`, `<`, `>` or the end of the
     /// word.
     UnknownCondition,
     /// An `option` line names an option the language does not know.
@@ -704,6 +769,8 @@ pub enum ErrorKind {
     BadOperator(Condition),
     /// `template=` in a rule other than `measure`.
     TemplateNotMeasure,
+    /// `appraise_by=` in a rule other than `appraise`.
+    AppraiseByNotAppraise,
     /// A condition appears twice in one rule.
     DuplicateCondition(Condition),
     /// An option is set twice in the policy.
@@ -723,8 +790,8 @@ impl fmt::Display for ErrorKind {
                  audit or option)",
             ),
             Self::UnknownCondition => f.write_str(
-                "unknown condition (expected func=, mask=, fsmagic=, fsuuid=, uid, euid, fowner \
-                 or template=)",
+                "unknown condition (expected func=, mask=, fsmagic=, fsuuid=, uid, euid, fowner, \
+                 template= or appraise_by=)",
             ),
             Self::UnknownOption => f.write_str("unknown option (expected require_signed_policy)"),
             Self::MissingOption => f.write_str("option names no option"),
@@ -734,6 +801,9 @@ impl fmt::Display for ErrorKind {
             }
             Self::BadOperator(c) => write!(f, "{} takes only =", c.name()),
             Self::TemplateNotMeasure => f.write_str("template= is an option of measure rules"),
+            Self::AppraiseByNotAppraise => {
+                f.write_str("appraise_by= is an option of appraise rules")
+            }
             Self::DuplicateCondition(c) => write!(f, "{} given twice in one rule", c.name()),
             Self::DuplicateOption => f.write_str("option given twice"),
             Self::TooManyRules => write!(f, "more than {} rules", MAX_RULES),
@@ -910,6 +980,13 @@ fn parse_conditions(action: Action, words: Words<'_>) -> Result<Rule, (usize, Er
                 }
                 rule.template = Some(t);
             }
+            Condition::AppraiseBy => {
+                let by = AppraiseBy::from_name(value).ok_or(bad)?;
+                if action != Action::Appraise {
+                    return Err((at, ErrorKind::AppraiseByNotAppraise));
+                }
+                rule.appraise_by = Some(by);
+            }
             Condition::Uid | Condition::Euid | Condition::Fowner => {
                 let n = parse_dec_u32(value).ok_or(bad)?;
                 let m = match op {
@@ -1078,6 +1155,10 @@ pub fn render_rule<S: Sink>(rule: &Rule, sink: &mut S) -> Result<(), S::Error> {
     if let Some(t) = rule.template {
         sink.put(b" template=")?;
         sink.put(t.name().as_bytes())?;
+    }
+    if let Some(by) = rule.appraise_by {
+        sink.put(b" appraise_by=")?;
+        sink.put(by.name().as_bytes())?;
     }
     Ok(())
 }

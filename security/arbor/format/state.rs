@@ -7,7 +7,7 @@
 //! packing of versions and verdicts into them is tested on the host with
 //! the very code the kernel runs.
 
-use super::policy::{Decision, Func, ACCESS_BITS, TEMPLATES};
+use super::policy::{AppraiseBy, Decision, Func, ACCESS_BITS, TEMPLATES};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// arbor's part of an inode's security blob.
@@ -30,7 +30,9 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 #[derive(Default)]
 pub struct InodeState {
     version: AtomicU64,
-    /// `(version + 1) << 1 | trusted` of the last appraisal; 0 for none.
+    /// The last appraisal: its version, the digest-list generation it
+    /// saw, what could vouch and its verdict (see [`pack_verdict`]); 0 for
+    /// none.
     checked: AtomicU64,
     /// `version + 1` of the last measurement; 0 for none.
     measured: AtomicU64,
@@ -85,7 +87,8 @@ impl DecisionKey {
 pub const DECISION_LOCKED: u64 = u64::MAX;
 
 /// Packs `decision`, made for `key`, in one word: the generation (32 bits),
-/// the hook (2), the access bits (4), measure, appraise and audit (3) and
+/// the hook (2), the access bits (4), measure, appraise and audit (3),
+/// what may vouch for the file (2: its index in [`AppraiseBy::ALL`]) and
 /// the template (3: 0 for the default, else 1 + its index in
 /// [`TEMPLATES`]). Generation 0 is never used, so 0 means "none".
 pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
@@ -94,12 +97,17 @@ pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
         .template
         .and_then(|t| TEMPLATES.iter().position(|&x| x == t))
         .map_or(0, |i| i as u64 + 1);
+    let by = AppraiseBy::ALL
+        .iter()
+        .position(|&b| b == decision.appraise_by)
+        .unwrap_or(0) as u64;
     u64::from(key.generation) << 32
         | func << 12
         | u64::from(key.mask & ACCESS_BITS) << 8
         | u64::from(decision.measure) << 7
         | u64::from(decision.appraise) << 6
         | u64::from(decision.audit) << 5
+        | by << 3
         | template
 }
 
@@ -115,6 +123,7 @@ pub fn unpack_decision(word: u64, key: &DecisionKey) -> Option<Decision> {
         appraise: word & 1 << 6 != 0,
         audit: word & 1 << 5 != 0,
         template,
+        appraise_by: *AppraiseBy::ALL.get((word >> 3 & 0x3) as usize)?,
     };
     (key.generation != 0 && pack_decision(key, decision) == word).then_some(decision)
 }
@@ -131,10 +140,18 @@ impl InodeState {
         self.version.load(Ordering::Acquire)
     }
 
-    /// The verdict recorded for version `v`, if it was evaluated:
+    /// The verdict recorded for version `v` under digest-list generation
+    /// `lists` and `appraise_by` `by`, if it was evaluated so:
     /// `Some(true)` for trusted.
-    pub fn verdict(&self, v: u64) -> Option<bool> {
-        unpack_verdict(self.checked.load(Ordering::Acquire), v)
+    pub fn verdict(&self, v: u64, lists: u32, by: AppraiseBy) -> Option<bool> {
+        unpack_verdict(self.checked.load(Ordering::Acquire), v, lists, by)
+    }
+
+    /// Whether version `v` was found trusted, under any digest-list
+    /// generation: what runs from it may be mapped still, so it is kept
+    /// from writers even when a list change asks for a new verdict.
+    pub fn trusted(&self, v: u64) -> bool {
+        trusted_version(self.checked.load(Ordering::Acquire), v)
     }
 
     /// Notes that fs-verity verified the file's built-in signature.
@@ -147,10 +164,11 @@ impl InodeState {
         self.fsverity_sig_valid.load(Ordering::Acquire)
     }
 
-    /// Records the verdict for version `v`.
-    pub fn set_verdict(&self, v: u64, trusted: bool) {
+    /// Records the verdict for version `v`, reached under digest-list
+    /// generation `lists` and `appraise_by` `by`.
+    pub fn set_verdict(&self, v: u64, lists: u32, by: AppraiseBy, trusted: bool) {
         self.checked
-            .store(pack_verdict(v, trusted), Ordering::Release);
+            .store(pack_verdict(v, lists, by, trusted), Ordering::Release);
     }
 
     /// Whether version `v` was measured.
@@ -256,21 +274,45 @@ pub const fn tag(v: u64) -> u64 {
     v.wrapping_add(1)
 }
 
-/// How a verdict for version `v` is stored in the `checked` word: the
-/// version's [`tag`] (its low 63 bits) shifted left, and the verdict in
-/// bit 0. Zero means "never appraised".
-pub const fn pack_verdict(v: u64, trusted: bool) -> u64 {
-    (tag(v) & (u64::MAX >> 1)) << 1 | trusted as u64
+/// Bits of a version's [`tag`] kept in a verdict word.
+const VERDICT_VERSION_BITS: u32 = 39;
+/// Bits of the digest-list generation kept in a verdict word.
+const VERDICT_LISTS_BITS: u32 = 21;
+/// Where the version starts in a verdict word.
+const VERDICT_VERSION_SHIFT: u32 = 24;
+/// Set in every verdict word, so that none is the "never" zero.
+const VERDICT_PRESENT: u64 = 1 << 63;
+
+/// How a verdict for version `v`, reached under digest-list generation
+/// `lists` for a rule with `appraise_by` `by`, is stored in the `checked`
+/// word: bit 63 set, the low 39 bits of the version's [`tag`] in bits 24
+/// to 62, the low 21 bits of the generation in bits 3 to 23, `by` (its
+/// index in [`AppraiseBy::ALL`]) in bits 1 and 2, the verdict in bit 0. A
+/// verdict is reused only for the same version, generation and `by`, so
+/// loading or removing a list (which bumps the generation) makes every
+/// file be appraised again, and so does a use under a rule that lets other
+/// things vouch. A stale word would need exactly a multiple of 2^39
+/// changes of the file, or of 2^21 list changes, between two uses. Zero
+/// means "never appraised".
+pub fn pack_verdict(v: u64, lists: u32, by: AppraiseBy, trusted: bool) -> u64 {
+    let version = tag(v) & ((1 << VERDICT_VERSION_BITS) - 1);
+    let lists = u64::from(lists) & ((1 << VERDICT_LISTS_BITS) - 1);
+    let by = AppraiseBy::ALL.iter().position(|&b| b == by).unwrap_or(0) as u64;
+    VERDICT_PRESENT | version << VERDICT_VERSION_SHIFT | lists << 3 | by << 1 | u64::from(trusted)
 }
 
-/// The verdict that the `checked` word `c` holds for version `v`, if it
-/// holds one for that version.
-pub const fn unpack_verdict(c: u64, v: u64) -> Option<bool> {
-    if c >> 1 == tag(v) & (u64::MAX >> 1) {
-        Some(c & 1 == 1)
-    } else {
-        None
-    }
+/// The verdict that the `checked` word `c` holds for version `v` under
+/// digest-list generation `lists` and `appraise_by` `by`, if it holds one
+/// for them.
+pub fn unpack_verdict(c: u64, v: u64, lists: u32, by: AppraiseBy) -> Option<bool> {
+    (c >> 1 == pack_verdict(v, lists, by, false) >> 1).then_some(c & 1 == 1)
+}
+
+/// Whether the `checked` word `c` says that version `v` was found trusted,
+/// under whatever digest-list generation and rule.
+pub fn trusted_version(c: u64, v: u64) -> bool {
+    let shift = VERDICT_VERSION_SHIFT;
+    c & 1 == 1 && c >> shift == pack_verdict(v, 0, AppraiseBy::default(), false) >> shift
 }
 
 /// The version of a file for measurement and appraisal: the inode's

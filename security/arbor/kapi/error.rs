@@ -24,3 +24,8 @@ pub(crate) fn eoverflow() -> Error {
 pub(crate) fn estale() -> Error {
     code(bindings::ESTALE)
 }
+
+/// `ENODATA`: no data where some was expected (a list without signature).
+pub(crate) fn enodata() -> Error {
+    code(bindings::ENODATA)
+}

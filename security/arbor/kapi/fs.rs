@@ -466,3 +466,77 @@ impl Binprm {
         unsafe { File::from_raw_file((*self.0.get()).file) }
     }
 }
+
+/// A whole file's content as the kernel read it for itself
+/// (`kernel_read_file_from_path()`), in a vmalloc buffer freed on drop.
+///
+/// # Invariants
+///
+/// `ptr` is a vmalloc allocation owned by this value that holds `len`
+/// initialised bytes.
+pub(crate) struct FileContent {
+    ptr: core::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the buffer is plain memory owned by the value; `vfree` may be
+// called from any task in process context.
+unsafe impl Send for FileContent {}
+
+// SAFETY: shared access only reads the buffer.
+unsafe impl Sync for FileContent {}
+
+impl FileContent {
+    /// Reads the whole file at `path` (resolved as the calling task would,
+    /// from its root and working directory), refusing one larger than
+    /// `max` bytes with `EFBIG`. The read holds off writers (a file open
+    /// for writing fails with `ETXTBSY`) and goes through the LSM
+    /// `kernel_read_file` hooks as a policy read.
+    pub(crate) fn read(path: &CStr, max: usize) -> Result<Self> {
+        let mut buf: *mut core::ffi::c_void = core::ptr::null_mut();
+        // SAFETY: `path` is NUL-terminated; `buf` is null, so the function
+        // allocates the buffer (vmalloc) and hands it over; no file size
+        // is asked for.
+        let n = unsafe {
+            bindings::kernel_read_file_from_path(
+                path.as_char_ptr(),
+                0,
+                &mut buf,
+                max,
+                core::ptr::null_mut(),
+                bindings::kernel_read_file_id_READING_POLICY,
+            )
+        };
+        let len = match usize::try_from(n) {
+            Ok(len) => len,
+            Err(_) => {
+                // On failure nothing stays allocated (the function frees
+                // what it allocated), but be safe if a buffer came back.
+                if !buf.is_null() {
+                    // SAFETY: a vmalloc buffer handed to us.
+                    unsafe { bindings::vfree(buf) };
+                }
+                return Err(Error::from_errno(n as i32));
+            }
+        };
+        let ptr = core::ptr::NonNull::new(buf.cast::<u8>()).ok_or(ENOMEM)?;
+        // INVARIANT: the function read `len` bytes into the vmalloc buffer
+        // it allocated and gave us.
+        Ok(Self { ptr, len })
+    }
+
+    /// The content.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        // SAFETY: by the type invariant, `len` initialised bytes live at
+        // `ptr` as long as `self`.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for FileContent {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the buffer is a vmalloc allocation
+        // owned by `self`.
+        unsafe { bindings::vfree(self.ptr.as_ptr().cast()) };
+    }
+}

@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod digest;
+pub mod digest_list;
 pub mod hash;
 pub mod keylime;
 pub mod log;

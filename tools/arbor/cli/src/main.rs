@@ -4,10 +4,12 @@
 
 use anyhow::{bail, Context, Result};
 use arbor_cli::digest::{self, hex};
+use arbor_cli::digest_list;
 use arbor_cli::keylime;
 use arbor_cli::log::{self, Bank, PcrSource, VerifyOptions};
 use arbor_cli::sign::Signer;
 use arbor_cli::{Failure, EXIT_ERROR, EXIT_FAILURE, EXIT_OK};
+use arbor_format::digest_list::Kind;
 use arbor_format::merkle::{self, HashAlgorithm};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -75,6 +77,79 @@ enum Command {
     /// `template=ima-ng`) for entries keylime can check.
     #[command(after_help = EXIT_CODES)]
     KeylimePolicy(KeylimeArgs),
+    /// Build, sign, show and verify digest lists.
+    ///
+    /// A digest list is a signed set of fs-verity digests that the kernel
+    /// loads (`digest_list_load` in arbor's securityfs directory): a file
+    /// whose digest is in a loaded allow list is trusted as if it were
+    /// signed, and one in a loaded revoke list is refused whatever vouches
+    /// for it.
+    #[command(subcommand)]
+    DigestList(DigestListCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum DigestListCommand {
+    /// Make an unsigned list of the fs-verity digests of files.
+    ///
+    /// Hashes the regular files under each PATH (directories walked
+    /// recursively, symbolic links skipped) in parallel, with a progress
+    /// bar on a terminal, and writes the list: the header, then the
+    /// digests sorted, each once.
+    #[command(after_help = EXIT_CODES)]
+    Build {
+        /// Files and directories whose files go in the list.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Make a revoke list (default: an allow list).
+        #[arg(long)]
+        revoke: bool,
+        #[command(flatten)]
+        tree: TreeArgs,
+        /// Where to write the list.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a list: append a detached PKCS#7 signature over it.
+    ///
+    /// The signature is DER, without signed attributes and without
+    /// certificates; the kernel checks it against its builtin and
+    /// secondary trusted keyrings.
+    #[command(after_help = EXIT_CODES)]
+    Sign {
+        /// An unsigned list, as `build` writes it.
+        #[arg(value_name = "LIST")]
+        list: PathBuf,
+        /// Private key (PEM).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Certificate of the key (PEM or DER).
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+        /// Where to write the signed list.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Print a list's header and digests (signed or not).
+    #[command(after_help = EXIT_CODES)]
+    Show {
+        /// A list, signed or not.
+        #[arg(value_name = "LIST")]
+        list: PathBuf,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a signed list's format and its signature with a certificate.
+    #[command(after_help = EXIT_CODES)]
+    Verify {
+        /// A signed list.
+        #[arg(value_name = "LIST")]
+        list: PathBuf,
+        /// Certificate (PEM or DER) of the key that must have signed it.
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -532,6 +607,64 @@ fn cmd_keylime_policy(args: &KeylimeArgs) -> Result<()> {
     }
 }
 
+fn cmd_digest_list(c: &DigestListCommand) -> Result<()> {
+    let read_file = |p: &PathBuf| std::fs::read(p).with_context(|| format!("{}", p.display()));
+    match c {
+        DigestListCommand::Build {
+            paths,
+            revoke,
+            tree,
+            out,
+        } => {
+            let params = setup(tree)?;
+            let files = digest_list::collect_files(paths)?;
+            let digests = digest_list::digests_of(&files, &params)?;
+            let kind = if *revoke { Kind::Revoke } else { Kind::Allow };
+            let list = digest_list::encode(kind, &params, digests)?;
+            std::fs::write(out, list).with_context(|| format!("{}: cannot write", out.display()))
+        }
+        DigestListCommand::Sign {
+            list,
+            key,
+            cert,
+            out,
+        } => {
+            let signer = Signer::load(key, cert)?;
+            let signed = digest_list::sign(&read_file(list)?, &signer)
+                .with_context(|| format!("{}", list.display()))?;
+            std::fs::write(out, signed).with_context(|| format!("{}: cannot write", out.display()))
+        }
+        DigestListCommand::Show { list, json } => {
+            let bytes = read_file(list)?;
+            let r = digest_list::read(&bytes).with_context(|| format!("{}", list.display()))?;
+            if *json {
+                let mut text =
+                    serde_json::to_vec(&digest_list::show_json(&r)).context("cannot encode")?;
+                text.push(b'\n');
+                write_stdout(&text)
+            } else {
+                let mut text = Vec::new();
+                digest_list::show_text(&r, &mut text)?;
+                write_stdout(&text)
+            }
+        }
+        DigestListCommand::Verify { list, cert } => {
+            let bytes = read_file(list)?;
+            let r = digest_list::read(&bytes).with_context(|| format!("{}", list.display()))?;
+            digest_list::verify(&r, cert).with_context(|| format!("{}", list.display()))?;
+            write_stdout(
+                format!(
+                    "{}: good signature; {} list of {} digests\n",
+                    list.display(),
+                    r.list.header.kind.name(),
+                    r.list.header.count
+                )
+                .as_bytes(),
+            )
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match &cli.command {
@@ -540,6 +673,7 @@ fn main() -> ExitCode {
         Command::Log(c) => cmd_log(c),
         Command::Policy(c) => cmd_policy(c),
         Command::KeylimePolicy(a) => cmd_keylime_policy(a),
+        Command::DigestList(c) => cmd_digest_list(c),
     };
     match r {
         Ok(()) => ExitCode::from(EXIT_OK),

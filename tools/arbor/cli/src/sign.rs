@@ -118,6 +118,18 @@ impl Signer {
         p7.to_der().context("OpenSSL: cannot encode PKCS#7")
     }
 
+    /// A detached DER PKCS#7 signature over `data`, without signed
+    /// attributes and without certificates: what the kernel's verifier
+    /// checks against its keyrings for a digest list.
+    pub fn detached_pkcs7(&self, data: &[u8]) -> Result<Vec<u8>> {
+        let flags =
+            Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY | Pkcs7Flags::NOATTR | Pkcs7Flags::NOCERTS;
+        let certs = Stack::new().context("OpenSSL: cannot allocate")?;
+        let p7 = Pkcs7::sign(&self.cert, &self.key, &certs, data, flags)
+            .context("OpenSSL: PKCS#7 signing failed")?;
+        p7.to_der().context("OpenSSL: cannot encode PKCS#7")
+    }
+
     /// The `security.arbor` value for a file digest made with `params`.
     pub fn arbor_xattr(&self, params: &Params, digest: &Digest) -> Result<Vec<u8>> {
         let pkcs7 = self.fsverity_pkcs7(params.alg(), digest)?;

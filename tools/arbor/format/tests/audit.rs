@@ -46,6 +46,8 @@ fn every_field_in_the_documented_order() {
         signed: Some(false),
         index: Some(12),
         dropped: Some(34),
+        list: Some("allow"),
+        count: Some(56),
         reason: Some(b"why"),
         ..Record::new(
             Op::Appraise,
@@ -63,7 +65,7 @@ fn every_field_in_the_documented_order() {
     assert_eq!(
         render(&r),
         "op=appraise cause=unsigned func=BPRM_CHECK mode=enforcing pid=-1 uid=4294967295 \
-         auid=4294967295 ses=4294967295 comm=612062 path=\"/usr/bin/x\" digest=sha256:ab01 rules=7 signed=0 index=12 dropped=34 reason=\"why\" res=0"
+         auid=4294967295 ses=4294967295 comm=612062 path=\"/usr/bin/x\" digest=sha256:ab01 rules=7 signed=0 index=12 dropped=34 list=allow count=56 reason=\"why\" res=0"
     );
 }
 
@@ -101,6 +103,7 @@ fn record_types_are_the_kernel_integrity_types() {
     assert_eq!(Op::Audit.record_type(), 1805);
     assert_eq!(Op::Mode.record_type(), 1802);
     assert_eq!(Op::List.record_type(), 1802);
+    assert_eq!(Op::DigestList.record_type(), 1802);
     for op in [
         Op::Appraise,
         Op::Violation,
@@ -108,6 +111,7 @@ fn record_types_are_the_kernel_integrity_types() {
         Op::Audit,
         Op::Mode,
         Op::List,
+        Op::DigestList,
     ] {
         assert!(
             render(&Record::new(op, "c", TASK, true)).starts_with(&format!("op={} ", op.name()))

@@ -18,6 +18,7 @@ fn decisions() -> impl Iterator<Item = Decision> {
         appraise: b & 2 != 0,
         audit: b & 4 != 0,
         template: None,
+        appraise_by: Default::default(),
     })
 }
 
@@ -290,6 +291,7 @@ fn reused_untrusted_verdicts() {
             appraise: true,
             audit: false,
             template: None,
+            appraise_by: Default::default(),
         },
         enforcing: true,
         writers_open: false,
@@ -474,6 +476,8 @@ fn names_are_stable() {
             "open_for_write",
             "write_exec",
             "mprotect_exec",
+            "revoked",
+            "not_listed",
         ]
     );
     let names: Vec<_> = Violation::ALL.iter().map(|v| v.name()).collect();

@@ -178,3 +178,45 @@ fn digests_must_be_strictly_increasing() {
         Error::Order(3)
     );
 }
+
+#[test]
+fn a_signed_list_splits_where_its_header_says() {
+    let l = list(1, 1, 12, &[], &sorted_digests(3, 32));
+    let sig = b"not parsed here".to_vec();
+    let signed = [l.clone(), sig.clone()].concat();
+    let (got_list, got_sig) = digest_list::split_signed(&signed).unwrap();
+    assert_eq!(got_list, &l[..]);
+    assert_eq!(got_sig, &sig[..]);
+    assert!(digest_list::parse(got_list).is_ok());
+    // Nothing after the digests: unsigned.
+    assert_eq!(digest_list::split_signed(&l).unwrap_err(), Error::Unsigned);
+    // Cut inside the digests: truncated, however long the "signature" is.
+    for cut in [0, 10, 64, 65, l.len() - 1] {
+        assert_eq!(
+            digest_list::split_signed(&l[..cut]).unwrap_err(),
+            Error::Truncated,
+            "{cut}"
+        );
+    }
+    // A header that announces more digests than follow: the signature is
+    // taken as digests and the rest is missing.
+    let mut lying = signed.clone();
+    lying[48..56].copy_from_slice(&1000u64.to_le_bytes());
+    assert_eq!(
+        digest_list::split_signed(&lying).unwrap_err(),
+        Error::Truncated
+    );
+    // A header too big to address.
+    lying[48..56].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert_eq!(
+        digest_list::split_signed(&lying).unwrap_err(),
+        Error::Truncated
+    );
+    // A bad header is reported as such.
+    let mut bad = signed;
+    bad[0] = b'X';
+    assert_eq!(
+        digest_list::split_signed(&bad).unwrap_err(),
+        Error::BadMagic
+    );
+}

@@ -4,9 +4,9 @@
 //! canonical rendering round trips and garbage.
 
 use arbor_format::policy::{
-    self, Access, Action, Condition, Decision, ErrorKind, Func, IdMatch, Mask, Options, ParseError,
-    Policy, Request, Rule, DEFAULT, MAX_LINE_LEN, MAX_RULES, MAX_RULE_TEXT, MAY_APPEND, MAY_EXEC,
-    MAY_READ, MAY_WRITE, TEMPLATES,
+    self, Access, Action, AppraiseBy, Condition, Decision, ErrorKind, Func, IdMatch, Mask, Options,
+    ParseError, Policy, Request, Rule, DEFAULT, MAX_LINE_LEN, MAX_RULES, MAX_RULE_TEXT, MAY_APPEND,
+    MAY_EXEC, MAY_READ, MAY_WRITE, TEMPLATES,
 };
 use arbor_format::template::Template;
 mod common;
@@ -269,6 +269,7 @@ fn every_action_and_condition_parses() {
                 euid: Some(IdMatch::Less(6)),
                 fowner: Some(IdMatch::Greater(5)),
                 template: None,
+                appraise_by: None,
             },
         ),
     ];
@@ -607,6 +608,7 @@ const NOTHING: Decision = Decision {
     appraise: false,
     audit: false,
     template: None,
+    appraise_by: AppraiseBy::SignatureOrList,
 };
 
 fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
@@ -615,6 +617,7 @@ fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
         appraise,
         audit,
         template: None,
+        appraise_by: AppraiseBy::SignatureOrList,
     }
 }
 
@@ -908,17 +911,28 @@ fn longest_rendered_rule() {
         euid: Some(IdMatch::Greater(u32::MAX)),
         fowner: Some(IdMatch::Greater(u32::MAX)),
         template: Some(Template::ImaSigV2),
+        appraise_by: None,
     };
-    let without_template = Rule {
+    // `appraise_by=signature|list` (appraise rules only) is longer still.
+    let appraise = Rule {
+        action: Action::Appraise,
+        template: None,
+        appraise_by: Some(AppraiseBy::SignatureOrList),
+        ..worst
+    };
+    let without_options = Rule {
         action: Action::DontAppraise,
         template: None,
         ..worst
     };
-    let shorter = render(&[without_template], Options::default());
-    assert!(shorter.len() < MAX_RULE_TEXT, "{}", shorter.len());
-    let text = render(&[worst], Options::default());
+    for shorter in [without_options, worst] {
+        let text = render(&[shorter], Options::default());
+        assert!(text.len() < MAX_RULE_TEXT, "{}", text.len());
+        assert_eq!(parse(&text).unwrap().0, [shorter]);
+    }
+    let text = render(&[appraise], Options::default());
     assert_eq!(text.len(), MAX_RULE_TEXT);
-    assert_eq!(parse(&text).unwrap().0, [worst]);
+    assert_eq!(parse(&text).unwrap().0, [appraise]);
 }
 
 #[test]
@@ -1001,6 +1015,9 @@ fn random_rule(rng: &mut Rng) -> Rule {
     if rng.coin() {
         r.fowner = Some(random_id(rng));
     }
+    if r.action == Action::Appraise && rng.coin() {
+        r.appraise_by = Some(rng.pick(&AppraiseBy::ALL));
+    }
     r
 }
 
@@ -1078,11 +1095,19 @@ fn evaluation_matches_a_reference() {
                 matches!(rule.action, Action::Measure | Action::DontMeasure) && rule.matches(r)
             })
             .and_then(|rule| rule.template);
+        let appraise_by = rules
+            .iter()
+            .find(|rule| {
+                matches!(rule.action, Action::Appraise | Action::DontAppraise) && rule.matches(r)
+            })
+            .and_then(|rule| rule.appraise_by)
+            .unwrap_or_default();
         Decision {
             measure: first(Action::Measure, Action::DontMeasure),
             appraise: first(Action::Appraise, Action::DontAppraise),
             audit: first(Action::Audit, Action::Audit),
             template,
+            appraise_by,
         }
     }
     let mut rng = Rng(42);
@@ -1257,5 +1282,74 @@ fn template_option() {
     assert_eq!(
         decide("measure template=ima-ng", &exec).measure,
         decide("measure", &exec).measure
+    );
+}
+
+#[test]
+fn appraise_by_is_an_option_of_appraise_rules() {
+    for by in AppraiseBy::ALL {
+        let text = format!("appraise func=BPRM_CHECK appraise_by={}", by.name());
+        let (rules, _) = parse(text.as_bytes()).unwrap();
+        assert_eq!(rules[0].appraise_by, Some(by));
+        assert_eq!(rules[0].to_string(), text);
+        let moved = format!("appraise appraise_by={} func=BPRM_CHECK", by.name());
+        assert_eq!(parse(moved.as_bytes()).unwrap().0, rules);
+    }
+    assert!(AppraiseBy::SignatureOrList.signature() && AppraiseBy::SignatureOrList.list());
+    assert!(AppraiseBy::Signature.signature() && !AppraiseBy::Signature.list());
+    assert!(!AppraiseBy::List.signature() && AppraiseBy::List.list());
+    assert_eq!(AppraiseBy::default(), AppraiseBy::SignatureOrList);
+    for (text, kind) in [
+        (
+            "appraise appraise_by=sig",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=list|signature",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=LIST",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=",
+            ErrorKind::MissingValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by<list",
+            ErrorKind::BadOperator(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=list appraise_by=signature",
+            ErrorKind::DuplicateCondition(Condition::AppraiseBy),
+        ),
+        ("measure appraise_by=list", ErrorKind::AppraiseByNotAppraise),
+        (
+            "dont_appraise appraise_by=list",
+            ErrorKind::AppraiseByNotAppraise,
+        ),
+        ("audit appraise_by=list", ErrorKind::AppraiseByNotAppraise),
+    ] {
+        assert_eq!(parse_err(text.as_bytes()).kind, kind, "{text}");
+    }
+    // The first matching appraise rule says; a dont_appraise rule that
+    // matches first leaves the default (nothing is appraised).
+    let exec = req(Func::BprmCheck, MAY_EXEC, EXT4, 1000);
+    let open = req(Func::FileCheck, MAY_READ, EXT4, 0);
+    let policy = "appraise func=BPRM_CHECK appraise_by=signature\n\
+                  appraise appraise_by=list\n";
+    assert_eq!(decide(policy, &exec).appraise_by, AppraiseBy::Signature);
+    assert_eq!(decide(policy, &open).appraise_by, AppraiseBy::List);
+    assert_eq!(
+        decide("appraise", &exec).appraise_by,
+        AppraiseBy::SignatureOrList
+    );
+    let excluded = "dont_appraise func=BPRM_CHECK\nappraise appraise_by=list\n";
+    assert_eq!(decide(excluded, &exec), NOTHING);
+    // Matching is unchanged by the option.
+    assert_eq!(
+        decide("appraise appraise_by=list", &exec).appraise,
+        decide("appraise", &exec).appraise
     );
 }

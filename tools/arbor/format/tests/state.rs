@@ -2,7 +2,7 @@
 //! The per-inode and per-file state: the packing of versions and verdicts
 //! into atomic words, at the boundaries and under concurrent use.
 
-use arbor_format::policy::{Decision, Func, MAY_EXEC, MAY_READ, TEMPLATES};
+use arbor_format::policy::{AppraiseBy, Decision, Func, MAY_EXEC, MAY_READ, TEMPLATES};
 use arbor_format::state::{self, digest_prefix, DecisionKey, FileState, InodeState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -25,7 +25,8 @@ fn all_zero_is_nothing_done() {
     let s = InodeState::default();
     assert_eq!(s.version(), 0);
     for v in 0..1000 {
-        assert_eq!(s.verdict(v), None);
+        assert_eq!(s.verdict(v, 0, AppraiseBy::default()), None);
+        assert!(!s.trusted(v));
         assert!(!s.measured(v));
         assert!(!s.audited(v));
     }
@@ -35,22 +36,54 @@ fn all_zero_is_nothing_done() {
 }
 
 #[test]
-fn verdicts_are_kept_per_version() {
+fn verdicts_are_kept_per_version_list_generation_and_rule() {
+    const GENERATIONS: [u32; 5] = [0, 1, 2, (1 << 21) - 1, u32::MAX];
+    const BY: AppraiseBy = AppraiseBy::SignatureOrList;
     for &v in &VERSIONS {
-        for trusted in [false, true] {
-            let word = state::pack_verdict(v, trusted);
-            assert_eq!(state::unpack_verdict(word, v), Some(trusted), "{v}");
-            for &w in &VERSIONS {
-                // Versions that differ modulo 2^63 never share a verdict;
-                // a verdict is reused only after exactly 2^63 changes.
-                if (w ^ v) & (u64::MAX >> 1) != 0 {
-                    assert_eq!(state::unpack_verdict(word, w), None, "{v} {w}");
+        for &g in &GENERATIONS {
+            for by in AppraiseBy::ALL {
+                for trusted in [false, true] {
+                    let word = state::pack_verdict(v, g, by, trusted);
+                    assert_ne!(word, 0);
+                    assert_eq!(
+                        state::unpack_verdict(word, v, g, by),
+                        Some(trusted),
+                        "{v} {g}"
+                    );
+                    assert_eq!(state::trusted_version(word, v), trusted, "{v} {g}");
+                    for &w in &VERSIONS {
+                        // Versions that differ modulo 2^39 never share a
+                        // verdict; a verdict is reused only after exactly a
+                        // multiple of 2^39 changes.
+                        if (w.wrapping_add(1) ^ v.wrapping_add(1)) & ((1 << 39) - 1) != 0 {
+                            assert_eq!(state::unpack_verdict(word, w, g, by), None, "{v} {w}");
+                            assert!(!state::trusted_version(word, w), "{v} {w}");
+                        }
+                    }
+                    // A list loaded or removed since: appraised again,
+                    // though a trusted version stays trusted for the
+                    // writer guard.
+                    for &h in &GENERATIONS {
+                        if (h ^ g) & ((1 << 21) - 1) != 0 {
+                            assert_eq!(state::unpack_verdict(word, v, h, by), None, "{g} {h}");
+                        }
+                    }
+                    // A rule that lets other things vouch: appraised again.
+                    for other in AppraiseBy::ALL.into_iter().filter(|&o| o != by) {
+                        assert_eq!(state::unpack_verdict(word, v, g, other), None);
+                    }
                 }
             }
-            let s = InodeState::default();
-            s.set_verdict(v, trusted);
-            assert_eq!(s.verdict(v), Some(trusted));
-            assert_eq!(s.verdict(v.wrapping_add(1)), None);
+            for trusted in [false, true] {
+                let s = InodeState::default();
+                s.set_verdict(v, g, BY, trusted);
+                assert_eq!(s.verdict(v, g, BY), Some(trusted));
+                assert_eq!(s.verdict(v, g.wrapping_add(1), BY), None);
+                assert_eq!(s.verdict(v, g, AppraiseBy::List), None);
+                assert_eq!(s.trusted(v), trusted);
+                assert_eq!(s.verdict(v.wrapping_add(1), g, BY), None);
+                assert!(!s.trusted(v.wrapping_add(1)));
+            }
         }
     }
 }
@@ -61,7 +94,12 @@ fn never_appraised_reads_as_none() {
     // reach: 2^62 changes (the version is shifted left by one for the
     // fs-verity bit).
     for v in (0..10_000u64).chain((1u64 << 62) - 10_000..(1u64 << 62)) {
-        assert_eq!(state::unpack_verdict(0, v), None, "{v}");
+        for g in [0, 1, u32::MAX] {
+            for by in AppraiseBy::ALL {
+                assert_eq!(state::unpack_verdict(0, v, g, by), None, "{v}");
+            }
+        }
+        assert!(!state::trusted_version(0, v), "{v}");
     }
 }
 
@@ -94,11 +132,12 @@ fn measured_and_audited_follow_the_version() {
 #[test]
 fn changes_bump_the_version() {
     let s = InodeState::default();
-    s.set_verdict(s.version(), true);
+    s.set_verdict(s.version(), 7, AppraiseBy::default(), true);
     s.set_measured(s.version(), &[1; 32]);
     s.content_changing();
     assert_eq!(s.version(), 1);
-    assert_eq!(s.verdict(1), None);
+    assert_eq!(s.verdict(1, 7, AppraiseBy::default()), None);
+    assert!(!s.trusted(1));
     assert!(!s.measured(1));
 }
 
@@ -170,11 +209,16 @@ fn all_decisions() -> impl Iterator<Item = Decision> {
     (0..8u8).flat_map(|b| {
         core::iter::once(None)
             .chain(TEMPLATES.into_iter().map(Some))
-            .map(move |template| Decision {
-                measure: b & 1 != 0,
-                appraise: b & 2 != 0,
-                audit: b & 4 != 0,
-                template,
+            .flat_map(move |template| {
+                AppraiseBy::ALL
+                    .into_iter()
+                    .map(move |appraise_by| Decision {
+                        measure: b & 1 != 0,
+                        appraise: b & 2 != 0,
+                        audit: b & 4 != 0,
+                        template,
+                        appraise_by,
+                    })
             })
     })
 }
@@ -254,6 +298,7 @@ fn cached_decisions_are_never_torn() {
         appraise: uid % 3 == 0,
         audit: uid % 5 == 0,
         template: TEMPLATES.get((uid % 5) as usize).copied(),
+        appraise_by: AppraiseBy::ALL[(uid % 3) as usize],
     };
     let hits = AtomicUsize::new(0);
     let writing = AtomicUsize::new(3);

@@ -240,6 +240,9 @@ dmesg | grep 'arbor:' > /out/arbor-dmesg.txt
 # --- policy, violations, audit ---
 . /etc/arbor/policy-tests.sh
 
+# --- digest lists ---
+. /etc/arbor/digest-list-tests.sh
+
 # --- list consistency under concurrent appends (stress) ---
 # Three writers each open and then exec 30 new files (each a new entry,
 # made by the open, and each a TPM extend; the exec of the same version

@@ -247,3 +247,81 @@ for word in hello pwned; do
 		gcc -O2 -x c -o "$x/dyn-$word" -
 done
 sign "$x/dyn-hello" trusted "$x/dyn-hello.sig"
+
+# --- digest lists (guest-digest-lists.sh) ---
+# Programs with no signature of their own, each distinct: one an allow
+# list holds, one a second allow list holds (removed later), one no list
+# holds, one signed by the trusted key that a revoke list holds, and one
+# signed that no list holds (for appraise_by=list).
+dl=$t/lists
+mkdir -p "$dl/bin" "$dl/sig"
+n=40
+for p in listed listed2 unlisted revoked signed; do
+	n=$((n + 1))
+	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$dl/bin/prog-$p"
+	chmod 755 "$dl/bin/prog-$p"
+done
+sign "$dl/bin/prog-revoked" trusted "$dl/sig/prog-revoked"
+sign "$dl/bin/prog-signed" trusted "$dl/sig/prog-signed"
+# Lists made by arbor's tool. The allow list also holds digests of files
+# the guest never sees, so that the lookup searches more than one digest.
+mkdir -p "$dl/other"
+for i in 1 2 3 4 5 6 7; do head -c $((i * 1000)) /dev/urandom > "$dl/other/$i"; done
+"$arbor" digest-list build --out "$dl/allow.list" "$dl/bin/prog-listed" "$dl/other"
+"$arbor" digest-list build --out "$dl/allow2.list" "$dl/bin/prog-listed2"
+"$arbor" digest-list build --revoke --out "$dl/revoke.list" "$dl/bin/prog-revoked"
+rm -rf "$dl/other"
+for l in allow allow2 revoke; do
+	"$arbor" digest-list sign "$dl/$l.list" --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+		--out "$dl/$l.dl"
+done
+# The list holds what fsverity-utils computes for the program.
+if ! "$arbor" digest-list show "$dl/allow.dl" | grep -qx "sha256:$(digest "$dl/bin/prog-listed")"; then
+	echo "make-test-files.sh: the allow list lacks prog-listed's fs-verity digest" >&2
+	exit 1
+fi
+# Lists that must be refused, each signed (where it is signed at all) with
+# OpenSSL directly, detached and without attributes or certificates, so
+# that the kernel's refusal is of the list and not of arbor's signing:
+# unsigned; signed by a key the kernel does not trust; a signed list with
+# one digest changed after signing; cut inside its digests; digests out of
+# order (validly signed); a reserved field set (validly signed); garbage.
+ossl_sign() { # LIST KEY OUT: LIST followed by its detached signature
+	openssl smime -sign -binary -noattr -nocerts -outform der -in "$1" \
+		-signer "$keys/$2.pem" -inkey "$keys/$2.key" -out "$3.sig"
+	cat "$1" "$3.sig" > "$3"
+	rm -f "$3.sig"
+}
+cp "$dl/allow.list" "$dl/bad-unsigned.dl"
+ossl_sign "$dl/allow.list" untrusted "$dl/bad-untrusted.dl"
+ossl_sign "$dl/allow.list" trusted "$dl/openssl-signed.dl"
+python3 - "$dl" <<'PY'
+import sys
+d = sys.argv[1]
+signed = bytearray(open(f"{d}/allow.dl", "rb").read())
+plain = open(f"{d}/allow.list", "rb").read()
+count = int.from_bytes(plain[48:56], "little")
+assert len(plain) == 64 + 32 * count and count >= 2
+# The last digest's last bit flipped: still in order (digests differ in
+# an earlier byte), no longer what was signed.
+t = bytearray(signed)
+end = 64 + 32 * count
+t[end - 1] ^= 1
+open(f"{d}/bad-tampered.dl", "wb").write(t)
+open(f"{d}/bad-truncated.dl", "wb").write(signed[: 64 + 32 * count - 16])
+# Two digests swapped, and a reserved byte set: lists a trusted key signs.
+u = bytearray(plain)
+u[64:96], u[96:128] = plain[96:128], plain[64:96]
+open(f"{d}/unsorted.list", "wb").write(u)
+r = bytearray(plain)
+r[14] = 1
+open(f"{d}/reserved.list", "wb").write(r)
+PY
+ossl_sign "$dl/unsorted.list" trusted "$dl/bad-unsorted.dl"
+ossl_sign "$dl/reserved.list" trusted "$dl/bad-reserved.dl"
+rm -f "$dl/unsorted.list" "$dl/reserved.list" "$dl"/*.list
+head -c 3000 /dev/urandom > "$dl/bad-garbage.dl"
+# The SHA-256 each load records, from coreutils.
+for l in allow allow2 revoke openssl-signed; do
+	echo "$l $(sha256sum "$dl/$l.dl" | cut -d' ' -f1)"
+done > "$dl/expected-sha256"

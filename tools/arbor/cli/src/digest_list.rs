@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Digest lists on the host: built from files and directory trees, signed,
+//! shown and verified. The format is [`arbor_format::digest_list`], the
+//! code the kernel parses lists with.
+
+use crate::digest::{self, hex};
+use crate::sign::{load_cert, Signer};
+use crate::Failure;
+use anyhow::{bail, Context, Result};
+use arbor_format::digest_list::{self as fmt, Kind};
+use arbor_format::merkle::Params;
+use indicatif::{ProgressBar, ProgressStyle};
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// The regular files under `paths` (directories walked recursively, in
+/// name order), symbolic links skipped.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}", p.display()))?;
+        if meta.is_dir() {
+            let mut entries = std::fs::read_dir(p)
+                .with_context(|| format!("{}", p.display()))?
+                .collect::<std::io::Result<Vec<_>>>()
+                .with_context(|| format!("{}", p.display()))?;
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                walk(&e.path(), out)?;
+            }
+        } else if meta.is_file() {
+            out.push(p.to_path_buf());
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// A progress bar over `n` items on standard error, when it is a
+/// terminal.
+fn progress(n: usize, what: &str) -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(n as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} {per_sec} {eta}")
+        {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_owned());
+        bar
+    })
+}
+
+/// The fs-verity digests of `files` with `params`, hashed in parallel.
+pub fn digests_of(files: &[PathBuf], params: &Params) -> Result<Vec<Vec<u8>>> {
+    let bar = progress(files.len(), "hashing");
+    let out = files
+        .par_iter()
+        .map(|f| {
+            let d = digest::digest_file(f, params, false)?;
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            Ok(d.digest.as_bytes().to_vec())
+        })
+        .collect::<Result<Vec<_>>>();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    out
+}
+
+/// The list of `kind` holding `digests` (computed with `params`): sorted,
+/// duplicates dropped. Fails for an empty set (the kernel refuses empty
+/// lists) or digests of the wrong size.
+pub fn encode(kind: Kind, params: &Params, mut digests: Vec<Vec<u8>>) -> Result<Vec<u8>> {
+    let size = params.alg().digest_size();
+    if let Some(d) = digests.iter().find(|d| d.len() != size) {
+        bail!(
+            "a digest of {} bytes in a list of {size}-byte digests",
+            d.len()
+        );
+    }
+    digests.sort_unstable();
+    digests.dedup();
+    if digests.is_empty() {
+        bail!("no files: a digest list holds at least one digest");
+    }
+    let len = fmt::encoded_len(params, digests.len()).context("too many digests")?;
+    let mut out = vec![0u8; fmt::HEADER_SIZE];
+    fmt::encode_header(kind, params, digests.len() as u64, &mut out)
+        .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+    out.reserve(len - fmt::HEADER_SIZE);
+    for d in &digests {
+        out.extend_from_slice(d);
+    }
+    Ok(out)
+}
+
+/// Checks `list` (unsigned) and returns it signed: the list, then a
+/// detached DER PKCS#7 signature over it (no signed attributes, no
+/// certificates), as the kernel loads it.
+pub fn sign(list: &[u8], signer: &Signer) -> Result<Vec<u8>> {
+    fmt::parse(list)
+        .map_err(|e| anyhow::anyhow!("not an unsigned digest list: {}", e.describe()))?;
+    let sig = signer.detached_pkcs7(list)?;
+    let mut out = list.to_vec();
+    out.extend_from_slice(&sig);
+    Ok(out)
+}
+
+/// A list read from a file: signed (with its signature) or not.
+pub struct Read<'a> {
+    /// The checked list.
+    pub list: fmt::List<'a>,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+    /// The signature after it, if any.
+    pub signature: Option<&'a [u8]>,
+}
+
+/// Parses a list file, signed or not.
+pub fn read(bytes: &[u8]) -> Result<Read<'_>> {
+    let (list_bytes, signature) = match fmt::split_signed(bytes) {
+        Ok((l, s)) => (l, Some(s)),
+        Err(fmt::Error::Unsigned) => (bytes, None),
+        Err(e) => bail!("not a digest list: {}", e.describe()),
+    };
+    let list = fmt::parse(list_bytes)
+        .map_err(|e| anyhow::anyhow!("not a digest list: {}", e.describe()))?;
+    Ok(Read {
+        list,
+        bytes: list_bytes,
+        signature,
+    })
+}
+
+/// Checks that `r` is signed by the key of `cert` over its bytes; a
+/// missing or wrong signature is a [`Failure`].
+pub fn verify(r: &Read<'_>, cert: &Path) -> Result<()> {
+    let Some(sig) = r.signature else {
+        return Err(Failure("the list is not signed".into()).into());
+    };
+    let cert = load_cert(cert)?;
+    let p7 = Pkcs7::from_der(sig)
+        .map_err(|_| Failure("the signature is not a DER PKCS#7 message".into()))?;
+    let mut certs = Stack::new().context("OpenSSL: cannot allocate")?;
+    certs.push(cert).context("OpenSSL: cannot allocate")?;
+    let store = X509StoreBuilder::new()
+        .context("OpenSSL: cannot allocate")?
+        .build();
+    // The signer is the given certificate (NOINTERN: not one the message
+    // carries); the kernel trusts keys, not chains (NOVERIFY).
+    let flags = Pkcs7Flags::NOINTERN | Pkcs7Flags::NOVERIFY | Pkcs7Flags::BINARY;
+    p7.verify(&certs, &store, Some(r.bytes), None, flags)
+        .map_err(|_| Failure("the signature does not verify with this certificate".into()))?;
+    Ok(())
+}
+
+/// `arbor digest-list show` as text: the header, then one digest a line.
+pub fn show_text(r: &Read<'_>, out: &mut dyn std::io::Write) -> Result<()> {
+    let h = &r.list.header;
+    writeln!(out, "kind: {}", h.kind.name())?;
+    writeln!(out, "hash algorithm: {}", h.params.alg().name())?;
+    writeln!(out, "block size: {}", h.params.block_size())?;
+    writeln!(out, "salt: {}", hex(h.params.salt()))?;
+    writeln!(out, "digests: {}", h.count)?;
+    match r.signature {
+        Some(s) => writeln!(out, "signature: {} bytes of PKCS#7", s.len())?,
+        None => writeln!(out, "signature: none")?,
+    }
+    for d in r.list.digests() {
+        writeln!(out, "{}:{}", h.params.alg().name(), hex(d))?;
+    }
+    Ok(())
+}
+
+/// `arbor digest-list show --json`: one JSON object.
+pub fn show_json(r: &Read<'_>) -> serde_json::Value {
+    let h = &r.list.header;
+    serde_json::json!({
+        "version": fmt::VERSION,
+        "kind": h.kind.name(),
+        "hash_algorithm": h.params.alg().name(),
+        "block_size": h.params.block_size(),
+        "salt": hex(h.params.salt()),
+        "count": h.count,
+        "signature_size": r.signature.map(<[u8]>::len),
+        "digests": r.list.digests().map(hex).collect::<Vec<_>>(),
+    })
+}
