@@ -4,8 +4,10 @@
 # generic /init from samples/arbor, and the files of one job.
 #   build-initramfs.sh demo OUT.cpio
 #   build-initramfs.sh test OUT.cpio   (also writes the host-computed
-#                                       expectations into the image, and
-#                                       build/verity-ext4.img)
+#                                       expectations into the image,
+#                                       build/verity-ext4.img, and
+#                                       OUT-lists.cpio: the same with
+#                                       digest lists to load at boot)
 source "$(dirname "$0")/lib.sh"
 
 job=${1:?usage: build-initramfs.sh demo|test OUT.cpio}
@@ -65,10 +67,52 @@ test)
 	cp "$SELFTESTS/guest-bench.sh" "$root/etc/arbor/bench.sh"
 	cp "$SELFTESTS/guest-keylime.sh" "$root/etc/arbor/keylime.sh"
 	cp "$SELFTESTS/guest-bench-ima.sh" "$root/etc/arbor/bench-ima.sh"
+	cp "$SELFTESTS/guest-lists-boot.sh" "$root/etc/arbor/lists-boot.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;
 esac
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$out.tmp"
+
+# For boots with nothing signed (guest-lists-boot.sh): the same archive
+# followed by a second one (the kernel unpacks both, in order) that adds
+# /etc/arbor/digest-lists/, signed by the test key the kernel trusts:
+# 00-busybox.dl made from Debian's busybox-static package (the very
+# version installed here, whose /bin/busybox the guest runs), and
+# 10-initramfs.dl holding every other file of the archive but
+# prog-signed, which stays out of every list. Copies of the lists stay in
+# OUT-lists/ for the host's PCR prediction.
+if [ "$job" = test ]; then
+	arbor_host=$ARBOR_ROOT/tools/arbor/target/debug/arbor
+	debs=$BUILD/debs
+	mkdir -p "$debs"
+	bb_version=$(dpkg-query -W -f='${Version}' busybox-static)
+	if ! stamp_matches "$debs/busybox-static.version" "$bb_version" || [ ! -s "$debs/busybox-static.deb" ]; then
+		log "downloading busybox-static $bb_version (the installed version) for the digest-list tests"
+		rm -f "$debs"/busybox-static*.deb "$debs/busybox-static.version"
+		(cd "$debs" && { apt-get download -q "busybox-static=$bb_version" 2>/dev/null ||
+			{ apt-get update -qq && apt-get download -q "busybox-static=$bb_version"; }; }) ||
+			die "cannot download busybox-static $bb_version"
+		mv "$debs"/busybox-static_*.deb "$debs/busybox-static.deb"
+		echo "$bb_version" > "$debs/busybox-static.version"
+	fi
+	lists=${out%.cpio}-lists
+	overlay=$(mktemp -d "$BUILD/initramfs-lists.XXXXXX")
+	trap 'rm -rf "$root" "$overlay"' EXIT
+	rm -rf "$lists"
+	mkdir -p "$lists" "$overlay/etc/arbor/digest-lists"
+	"$arbor_host" digest-list build --deb "$debs/busybox-static.deb" --out "$lists/00-busybox.list"
+	mapfile -t files < <(cd "$root" && find . -type f ! -path ./bin/busybox \
+		! -path ./arbor-tests/lists/bin/prog-signed | LC_ALL=C sort)
+	(cd "$root" && "$arbor_host" digest-list build --out "$lists/10-initramfs.list" "${files[@]}")
+	for l in 00-busybox 10-initramfs; do
+		"$arbor_host" digest-list sign "$lists/$l.list" --key "$BUILD/keys/trusted.key" \
+			--cert "$BUILD/keys/trusted.pem" --out "$lists/$l.dl"
+		rm "$lists/$l.list"
+		cp "$lists/$l.dl" "$overlay/etc/arbor/digest-lists/"
+	done
+	{ cat "$out.tmp"; (cd "$overlay" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet); } > "$lists.cpio"
+fi
 mv "$out.tmp" "$out"

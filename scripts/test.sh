@@ -233,6 +233,11 @@ debug_build=$!
 # an image it does not describe.
 cp "$BUILD/test.cpio" "$BUILD/test.pristine.cpio"
 cp --sparse=always "$BUILD/verity-ext4.img" "$BUILD/verity-ext4.pristine.img"
+# Likewise the archive with digest lists to load at boot and the lists in
+# it, for the PCR prediction.
+cp "$BUILD/test-lists.cpio" "$BUILD/test-lists.pristine.cpio"
+rm -rf "$BUILD/test-lists.pristine"
+cp -r "$BUILD/test-lists" "$BUILD/test-lists.pristine"
 
 # A keylime runtime policy for every file of the test initramfs, made by
 # the arbor command from the archive itself, for the keylime guest.
@@ -262,6 +267,68 @@ tpm_guest() {
 	count_guest "$BUILD/guest-$name$sfx.clean.log" "$p"
 	scan_console "${p}$name guest" "$BUILD/guest-$name$sfx.clean.log"
 	tar -xf "$dir.img" -C "$dir" 2>/dev/null && [ -s "$dir/$want" ]
+}
+
+# lists_boots PCR: boots the archive whose /etc/arbor/digest-lists holds
+# a list made from Debian's busybox-static package and one of every other
+# file but one program, with arbor.enforce=1 and arbor.predictable_pcr=1,
+# no TPM, running the listed programs in the orders ab and ba, then ab
+# and a signed program no list holds (x). The first two must give the
+# same PCR, the one `arbor digest-list pcr` predicts from the lists; the
+# third another. Called by run_guests, whose kopts, p, sfx and slow it
+# uses.
+lists_boots() {
+	local pcr=$1 order log dir bank value want predicted lists=$BUILD/test-lists.pristine
+	declare -A got
+	for order in ab ba abx; do
+		log=$BUILD/guest-lists-$order$sfx
+		dir=$log-out
+		rm -rf "$dir" "$dir.img"; mkdir -p "$dir"
+		truncate -s 8M "$dir.img"
+		"$ARBOR_ROOT/scripts/qemu.sh" "$BUILD/test-lists.pristine.cpio" "$log.log" "${kopts[@]}" \
+			--disk "$dir.img" --timeout $((120 * slow)) \
+			--append "arbor.enforce=1 arbor.predictable_pcr=1 arbor_job=lists-boot.sh arbor_order=$order" || true
+		tr -d '\r' < "$log.log" > "$log.clean.log"
+		count_guest "$log.clean.log" "$p"
+		scan_console "${p}lists boot ($order)" "$log.clean.log"
+		got[$order]=
+		if tar -xf "$dir.img" -C "$dir" 2>/dev/null && [ -s "$dir/software_pcrs_sha256" ]; then
+			for bank in sha1 sha256; do
+				value=$(awk -v p="PCR-$(printf %02d "$pcr"):" '$1 == p { print $2 }' "$dir/software_pcrs_$bank")
+				got[$order]+="$bank PCR-$(printf %02d "$pcr"): $value"$'\n'
+			done
+			replay_checks "$dir" software_pcrs "${p}lists boot ($order): "
+		else
+			notok "${p}lists boot ($order): the guest handed its PCRs to the host"
+		fi
+	done
+	# busybox ran (every guest shell is busybox), and only the list made
+	# from the package holds it.
+	want=$(fsverity digest /bin/busybox | cut -d' ' -f1)
+	if tools/arbor/target/debug/arbor digest-list show "$lists/00-busybox.dl" | grep -qx "$want" &&
+		! tools/arbor/target/debug/arbor digest-list show "$lists/10-initramfs.dl" | grep -qx "$want"; then
+		ok "${p}lists boot: /bin/busybox is held by the list made from busybox-static's .deb only"
+	else
+		notok "${p}lists boot: /bin/busybox is held by the list made from busybox-static's .deb only"
+	fi
+	predicted=$(tools/arbor/target/debug/arbor digest-list pcr --pcr "$pcr" \
+		"$lists/00-busybox.dl" "$lists/10-initramfs.dl")$'\n'
+	if [ -n "${got[ab]}" ] && [ "${got[ab]}" = "$predicted" ]; then
+		ok "${p}lists boot: the PCR is what \`arbor digest-list pcr\` predicts from the lists"
+	else
+		notok "${p}lists boot: the PCR is what \`arbor digest-list pcr\` predicts from the lists" \
+			"got ${got[ab]}, predicted $predicted"
+	fi
+	if [ -n "${got[ab]}" ] && [ "${got[ab]}" = "${got[ba]}" ]; then
+		ok "${p}lists boot: listed programs run in other orders give the same PCR"
+	else
+		notok "${p}lists boot: listed programs run in other orders give the same PCR" "${got[ab]} vs ${got[ba]}"
+	fi
+	if [ -n "${got[abx]}" ] && [ "${got[abx]}" != "${got[ab]}" ]; then
+		ok "${p}lists boot: a program in no list changes the PCR"
+	else
+		notok "${p}lists boot: a program in no list changes the PCR" "${got[abx]}"
+	fi
 }
 
 # run_guests LABEL BZIMAGE MEM_MB SLOWDOWN: every guest phase on one kernel:
@@ -396,6 +463,10 @@ run_guests() {
 		notok "${p}archive guest handed its archive to the host"
 	fi
 	phase "${ph}archive"
+
+	# --- digest lists loaded at boot, enforcing, predictable PCRs ---
+	lists_boots "$pcr"
+	phase "${ph}lists-boot"
 
 	# --- arbor.enforce=1 at boot: the unsigned /init must not run ---
 	# (cpio archives carry no xattrs, so nothing in the initramfs is

@@ -19,13 +19,13 @@ use crate::format::digest_list::{self as fmt, Kind};
 use crate::format::merkle::HashAlgorithm;
 use crate::format::template::{DigestType, EntryFields};
 use crate::kapi::error::{ebadmsg, enodata};
-use crate::kapi::fs::FileContent;
+use crate::kapi::fs::{self, FileContent};
 use crate::kapi::keys::{self, VerifyError};
 use crate::kapi::rcu::Rcu;
 use crate::list::{Entry, SHA256_SIZE};
 use crate::measure::{default_template, BStr, PCR};
 use crate::Arbor;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -41,6 +41,9 @@ pub(crate) const MAX_LISTS: usize = 64;
 
 /// Longest name (the path a list was loaded from).
 pub(crate) const MAX_NAME: usize = 4095;
+
+/// Where an initramfs carries the lists loaded at boot.
+pub(crate) const BOOT_DIR: &[u8] = b"/etc/arbor/digest-lists";
 
 /// The prefix of the name of a load's entry in the measurement list.
 const LOAD_PREFIX: &[u8] = b"arbor_digest_list:";
@@ -118,6 +121,21 @@ static ACTIVE: Rcu<Set> = Rcu::new();
 
 /// Bumped after every load and removal is published.
 static GENERATION: AtomicU32 = AtomicU32::new(0);
+
+/// Whether a file found in an allow list gets no measurement entry of its
+/// own (`CONFIG_SECURITY_ARBOR_PREDICTABLE_PCR`, `arbor.predictable_pcr=`).
+/// Set at LSM init only.
+static PREDICTABLE_PCR: AtomicBool = AtomicBool::new(cfg!(CONFIG_SECURITY_ARBOR_PREDICTABLE_PCR));
+
+/// Whether files found in an allow list are left out of the list.
+pub(crate) fn predictable_pcr() -> bool {
+    PREDICTABLE_PCR.load(Ordering::Relaxed)
+}
+
+/// Sets [`predictable_pcr`] (`arbor.predictable_pcr=`).
+pub(crate) fn set_predictable_pcr(on: bool) {
+    PREDICTABLE_PCR.store(on, Ordering::Relaxed);
+}
 
 /// The generation to record a verdict under. Read before the lists are
 /// looked up: a verdict reached while a list changes is recorded under
@@ -400,4 +418,49 @@ fn refused(op: Op, name: &[u8], sha256: Option<&[u8; SHA256_SIZE]>, r: Refusal) 
 /// The `index`th list in force, in load order.
 pub(crate) fn nth(index: usize) -> Option<Arc<Loaded>> {
     ACTIVE.get()?.lists.get(index).cloned()
+}
+
+/// Loads the lists in the initramfs's [`BOOT_DIR`], once the initramfs is
+/// unpacked, in byte order of their names: called before the first
+/// process runs, so that a system can boot in enforcing mode with an
+/// initramfs whose files carry no signatures. A list that is refused is
+/// logged and audited, and the others are loaded; more lists than can be
+/// loaded at once, none.
+pub(crate) fn load_boot_lists(arbor: &Arbor) {
+    fs::wait_for_initramfs();
+    let mut dir = KVec::new();
+    if dir.extend_from_slice(BOOT_DIR, GFP_KERNEL).is_err() || dir.push(0, GFP_KERNEL).is_err() {
+        pr_err!("cannot load the boot digest lists: out of memory\n");
+        return;
+    }
+    let Ok(cdir) = CStr::from_bytes_with_nul(&dir) else {
+        return;
+    };
+    let mut names = match fs::read_dir_names(cdir, MAX_LISTS) {
+        Ok(names) => names,
+        // No such directory: no lists to load.
+        Err(e) if e == ENOENT => return,
+        Err(e) => {
+            pr_err!(
+                "cannot load the boot digest lists from {} (error {}){}\n",
+                BStr(BOOT_DIR),
+                e.to_errno(),
+                if e == E2BIG { ": too many lists" } else { "" }
+            );
+            return;
+        }
+    };
+    names.sort_unstable_by(|a, b| a[..].cmp(&b[..]));
+    for name in names.iter() {
+        let mut path = KVec::new();
+        let built = path.extend_from_slice(BOOT_DIR, GFP_KERNEL).is_ok()
+            && path.push(b'/', GFP_KERNEL).is_ok()
+            && path.extend_from_slice(name, GFP_KERNEL).is_ok();
+        if !built {
+            pr_err!("cannot load the boot digest lists: out of memory\n");
+            return;
+        }
+        // Refusals are logged and audited by `load`.
+        let _ = load(arbor, &path);
+    }
 }

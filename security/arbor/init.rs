@@ -4,7 +4,7 @@
 
 use crate::format::checkpoint;
 use crate::format::policy::measurement_template;
-use crate::{list, measure, mode, policy, securityfs, Arbor, ARBOR};
+use crate::{digest_lists, list, measure, mode, policy, securityfs, Arbor, ARBOR};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
 use kernel::prelude::*;
@@ -32,6 +32,15 @@ pub(crate) fn registered(cmdline: &[u8]) {
             _ => pr_err!(
                 "arbor.template= takes ima-ng, ima-sig, ima-ngv2 or ima-sigv2; keeping {}\n",
                 measure::default_template().name()
+            ),
+        }
+    }
+    if let Some(value) = mode::boot_param(cmdline, b"arbor.predictable_pcr=") {
+        match mode::parse_flag(value) {
+            Some(on) => digest_lists::set_predictable_pcr(on),
+            None => pr_err!(
+                "arbor.predictable_pcr= takes 0 or 1; keeping {}\n",
+                u8::from(digest_lists::predictable_pcr())
             ),
         }
     }
@@ -81,5 +90,9 @@ pub(crate) fn late_init() -> Result {
     );
     ARBOR.set(arbor)?;
     securityfs::create()
-        .inspect_err(|e| pr_err!("cannot create securityfs files (error {})\n", e.to_errno()))
+        .inspect_err(|e| pr_err!("cannot create securityfs files (error {})\n", e.to_errno()))?;
+    if let Some(arbor) = ARBOR.get() {
+        digest_lists::load_boot_lists(arbor);
+    }
+    Ok(())
 }

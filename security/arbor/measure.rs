@@ -187,7 +187,10 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
         violation,
         done: Done {
             verdict: state.and_then(|s| s.verdict(version, lists, decided.appraise_by)),
-            measured: state.is_some_and(|s| s.measured(version)),
+            measured: state.is_some_and(|s| {
+                s.measured(version)
+                    || (digest_lists::predictable_pcr() && s.covered(version, lists))
+            }),
             audited: state.is_some_and(|s| s.audited(version)),
         },
         // On FUSE and network filesystems the content can change with no
@@ -501,25 +504,33 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
     // hashed in the same pass as the Merkle tree.
     let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
     let tree_hash = arbor.hash(params.alg());
+    // With predictable PCRs, a file an allow list holds is not measured
+    // on its own: its list's entry covers it.
+    let predictable = work.measure && digest_lists::predictable_pcr();
     let computed = match &twin {
         None => digest::file_digests(file, &params, tree_hash, content),
         Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, content),
         Some(Err(e)) => Err(*e),
     };
-    let (alg, digest, plain, outcome) = match computed {
+    let (alg, digest, plain, outcome, listed) = match computed {
         Ok(FileDigests {
             alg,
             digest,
             source,
             content,
         }) => {
+            let listed = if work.appraise || predictable {
+                digest_lists::lookup(alg, digest.as_bytes())
+            } else {
+                Found::Nowhere
+            };
             let outcome = if work.appraise {
                 let fsverity_signed = source == Source::FsVerity && fsverity_sig;
-                appraise_digest(arbor, &sig, alg, &digest, fsverity_signed, by)
+                appraise_digest(arbor, &sig, alg, &digest, fsverity_signed, by, listed)
             } else {
                 Ok(())
             };
-            (alg, digest, content, outcome)
+            (alg, digest, content, outcome, listed)
         }
         Err(e) if e == EINTR || e == ENOMEM => return Err(e),
         Err(e) => {
@@ -546,7 +557,11 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             s.set_verdict(version, lists, by, outcome.is_ok());
         }
     }
-    if work.measure {
+    if predictable && listed == Found::Allowed {
+        if let Some(s) = state {
+            s.set_covered(version, lists);
+        }
+    } else if work.measure {
         // `ima-sig` records `security.ima` when it holds a signature, as
         // IMA does; `ima-sigv2` the signature arbor appraised with.
         let reread;
@@ -607,11 +622,11 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
     Ok(outcome)
 }
 
-/// Appraises a file by its digest `digest` (of algorithm `alg`): refused
-/// when a revoke list holds it; else trusted, as far as `by` lets them
-/// vouch, when its signature `sig` verifies or fs-verity verified a
-/// built-in signature over it (`fsverity_signed`), or when an allow list
-/// holds it.
+/// Appraises a file by its digest `digest` (of algorithm `alg`), which
+/// the digest lists say `listed`: refused when a revoke list holds it;
+/// else trusted, as far as `by` lets them vouch, when its signature `sig`
+/// verifies or fs-verity verified a built-in signature over it
+/// (`fsverity_signed`), or when an allow list holds it.
 fn appraise_digest(
     arbor: &Arbor,
     sig: &Signature<'_>,
@@ -619,8 +634,8 @@ fn appraise_digest(
     digest: &Digest,
     fsverity_signed: bool,
     by: AppraiseBy,
+    listed: Found,
 ) -> Result<(), Reason> {
-    let listed = digest_lists::lookup(alg, digest.as_bytes());
     if listed == Found::Revoked {
         return Err(Reason::Revoked);
     }

@@ -43,6 +43,10 @@ pub struct InodeState {
     measured_digest: AtomicU64,
     /// `version + 1` of the last audit record of an `audit` rule; 0 for none.
     audited: AtomicU64,
+    /// The last version that went unmeasured because an allow list held
+    /// its digest (predictable PCR), with the digest-list generation that
+    /// said so (see [`pack_covered`]); 0 for none.
+    covered: AtomicU64,
     /// Files open on this inode for reading only whose open the policy
     /// measured (see [`FileState`]).
     readers: AtomicU32,
@@ -188,6 +192,20 @@ impl InodeState {
         self.measured_digest.load(Ordering::Acquire) == digest_prefix(digest)
     }
 
+    /// Whether version `v` was covered by an allow list under digest-list
+    /// generation `lists` (and so needs no entry of its own while the
+    /// lists stay as they are).
+    pub fn covered(&self, v: u64, lists: u32) -> bool {
+        self.covered.load(Ordering::Acquire) == pack_covered(v, lists)
+    }
+
+    /// Records that version `v` was covered by an allow list under
+    /// digest-list generation `lists`.
+    pub fn set_covered(&self, v: u64, lists: u32) {
+        self.covered
+            .store(pack_covered(v, lists), Ordering::Release);
+    }
+
     /// Whether version `v` was audited by an `audit` rule.
     pub fn audited(&self, v: u64) -> bool {
         self.audited.load(Ordering::Acquire) == tag(v)
@@ -313,6 +331,13 @@ pub fn unpack_verdict(c: u64, v: u64, lists: u32, by: AppraiseBy) -> Option<bool
 pub fn trusted_version(c: u64, v: u64) -> bool {
     let shift = VERDICT_VERSION_SHIFT;
     c & 1 == 1 && c >> shift == pack_verdict(v, 0, AppraiseBy::default(), false) >> shift
+}
+
+/// How "version `v` is covered by an allow list under digest-list
+/// generation `lists`" is stored: as a trusted verdict for them (the same
+/// layout, never zero). A list change makes the next use look again.
+pub fn pack_covered(v: u64, lists: u32) -> u64 {
+    pack_verdict(v, lists, AppraiseBy::default(), true)
 }
 
 /// The version of a file for measurement and appraisal: the inode's

@@ -488,18 +488,51 @@ unsafe impl Sync for FileContent {}
 
 impl FileContent {
     /// Reads the whole file at `path` (resolved as the calling task would,
-    /// from its root and working directory), refusing one larger than
-    /// `max` bytes with `EFBIG`. The read holds off writers (a file open
-    /// for writing fails with `ETXTBSY`) and goes through the LSM
-    /// `kernel_read_file` hooks as a policy read.
+    /// from its root and working directory, and opened with its
+    /// credentials), refusing one larger than `max` bytes with `EFBIG`.
+    /// The read holds off writers (a file open for writing fails with
+    /// `ETXTBSY`) and goes through the LSM `kernel_read_file` hooks as a
+    /// policy read. The file is opened with `dentry_open()`, not as an
+    /// `open()` is: the kernel reads it for itself, so it is no
+    /// `file_post_open` event, and no permission to read it is checked
+    /// (callers need `CAP_MAC_ADMIN`, and nothing of the content goes back
+    /// to them).
     pub(crate) fn read(path: &CStr, max: usize) -> Result<Self> {
+        let mut p = core::mem::MaybeUninit::<bindings::path>::uninit();
+        // SAFETY: `path` is NUL-terminated; `p` is written on success.
+        let r = unsafe {
+            bindings::kern_path(path.as_char_ptr(), bindings::LOOKUP_FOLLOW, p.as_mut_ptr())
+        };
+        if r != 0 {
+            return Err(Error::from_errno(r));
+        }
+        // SAFETY: `kern_path` succeeded, so `p` holds a path with a
+        // reference of ours.
+        let p = unsafe { p.assume_init() };
+        // SAFETY: `p` is a referenced path; the current task's credentials
+        // stay valid while it runs (only the task itself replaces them),
+        // and `dentry_open` takes its own references to both.
+        let f = unsafe {
+            bindings::dentry_open(
+                &p,
+                (bindings::O_RDONLY | bindings::O_LARGEFILE) as core::ffi::c_int,
+                (*bindings::get_current()).cred,
+            )
+        };
+        // SAFETY: drops the reference `kern_path` took.
+        unsafe { bindings::path_put(&p) };
+        let f = kernel::error::from_err_ptr(f)?;
+        let f = core::ptr::NonNull::new(f.cast::<File>()).ok_or(EINVAL)?;
+        // SAFETY: `dentry_open` returned a new file with one reference,
+        // which the `ARef` now owns.
+        let file: ARef<File> = unsafe { ARef::from_raw(f) };
         let mut buf: *mut core::ffi::c_void = core::ptr::null_mut();
-        // SAFETY: `path` is NUL-terminated; `buf` is null, so the function
-        // allocates the buffer (vmalloc) and hands it over; no file size
-        // is asked for.
+        // SAFETY: `file` is open for reading; `buf` is null, so the
+        // function allocates the buffer (vmalloc) and hands it over; no
+        // file size is asked for.
         let n = unsafe {
-            bindings::kernel_read_file_from_path(
-                path.as_char_ptr(),
+            bindings::kernel_read_file(
+                file.as_ptr(),
                 0,
                 &mut buf,
                 max,
@@ -539,4 +572,104 @@ impl Drop for FileContent {
         // owned by `self`.
         unsafe { bindings::vfree(self.ptr.as_ptr().cast()) };
     }
+}
+
+/// Collects directory entry names for [`read_dir_names`]; the
+/// `dir_context` comes first, so the actor can find the rest from it.
+#[repr(C)]
+struct Collect {
+    ctx: bindings::dir_context,
+    names: KVec<KVec<u8>>,
+    max: usize,
+    error: Option<Error>,
+}
+
+/// `filldir_t` for [`read_dir_names`]: notes one entry's name; returns
+/// whether to go on.
+///
+/// # Safety
+///
+/// `ctx` must be the `ctx` field of a [`Collect`]; `name` must be readable
+/// for `namelen` bytes.
+unsafe extern "C" fn collect_name(
+    ctx: *mut bindings::dir_context,
+    name: *const kernel::ffi::c_char,
+    namelen: core::ffi::c_int,
+    _offset: bindings::loff_t,
+    _ino: u64,
+    d_type: core::ffi::c_uint,
+) -> bool {
+    // SAFETY: `ctx` is the first field of a `repr(C)` `Collect` (the
+    // caller's promise), which `read_dir_names` owns for the whole walk and
+    // no one else touches meanwhile.
+    let c = unsafe { &mut *ctx.cast::<Collect>() };
+    let Ok(len) = usize::try_from(namelen) else {
+        return true;
+    };
+    // SAFETY: the filesystem passes a name of `namelen` bytes.
+    let name = unsafe { core::slice::from_raw_parts(name.cast::<u8>(), len) };
+    if name == b"." || name == b".." {
+        return true;
+    }
+    if d_type != bindings::DT_REG && d_type != bindings::DT_UNKNOWN {
+        return true;
+    }
+    if c.names.len() >= c.max {
+        c.error = Some(E2BIG);
+        return false;
+    }
+    let mut owned = KVec::new();
+    if owned.extend_from_slice(name, GFP_KERNEL).is_err()
+        || c.names.push(owned, GFP_KERNEL).is_err()
+    {
+        c.error = Some(ENOMEM);
+        return false;
+    }
+    true
+}
+
+/// The names of the regular files (and entries of unknown type) in the
+/// directory at `path`, in the directory's order; `E2BIG` when there are
+/// more than `max`.
+pub(crate) fn read_dir_names(path: &CStr, max: usize) -> Result<KVec<KVec<u8>>> {
+    // SAFETY: `path` is NUL-terminated; the result is a new file or an
+    // error pointer.
+    let f = kernel::error::from_err_ptr(unsafe {
+        bindings::filp_open(
+            path.as_char_ptr(),
+            (bindings::O_RDONLY | bindings::O_DIRECTORY) as core::ffi::c_int,
+            0,
+        )
+    })?;
+    let f = core::ptr::NonNull::new(f.cast::<File>()).ok_or(EINVAL)?;
+    // SAFETY: `filp_open` returned a new file with one reference, which
+    // the `ARef` now owns (and drops with `fput`).
+    let dir: ARef<File> = unsafe { ARef::from_raw(f) };
+    let mut c = Collect {
+        ctx: bindings::dir_context {
+            actor: Some(collect_name),
+            pos: 0,
+        },
+        names: KVec::new(),
+        max,
+        error: None,
+    };
+    // SAFETY: `dir` is an open directory; `c.ctx` is the first field of
+    // `c`, which outlives the call, as `collect_name` requires.
+    let ret = unsafe { bindings::iterate_dir(dir.as_ptr(), &mut c.ctx) };
+    if let Some(e) = c.error {
+        return Err(e);
+    }
+    if ret < 0 {
+        return Err(Error::from_errno(ret));
+    }
+    Ok(c.names)
+}
+
+/// Waits until the initramfs is unpacked (6.12 unpacks it in the
+/// background while initcalls run).
+pub(crate) fn wait_for_initramfs() {
+    // SAFETY: may be called from any process context after the rootfs
+    // initcalls were started; it only waits.
+    unsafe { bindings::wait_for_initramfs() };
 }

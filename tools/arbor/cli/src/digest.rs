@@ -160,6 +160,19 @@ pub fn hex(bytes: &[u8]) -> String {
     arbor_format::hex::Hex(bytes).to_string()
 }
 
+/// Parses exactly `size` bytes given in hex.
+pub fn parse_hex_exact(s: &str, size: usize) -> Result<Vec<u8>> {
+    if s.len() != 2 * size || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        anyhow::bail!("{s:?} is not {size} bytes in hex");
+    }
+    Ok((0..size)
+        .filter_map(|i| {
+            s.get(2 * i..2 * i + 2)
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect())
+}
+
 /// Parses a salt given in hex, as `fsverity digest --salt` takes it.
 pub fn parse_salt(s: &str) -> Result<Vec<u8>> {
     if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {

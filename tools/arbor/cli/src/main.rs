@@ -93,14 +93,21 @@ enum DigestListCommand {
     /// Make an unsigned list of the fs-verity digests of files.
     ///
     /// Hashes the regular files under each PATH (directories walked
-    /// recursively, symbolic links skipped) in parallel, with a progress
-    /// bar on a terminal, and writes the list: the header, then the
-    /// digests sorted, each once.
+    /// recursively, symbolic links skipped) and the files each Debian
+    /// package (--deb) installs, read from the package's data.tar without
+    /// installing it, in parallel, with a progress bar on a terminal, and
+    /// writes the list: the header, then the digests sorted, each once. A
+    /// package does not carry the files its maintainer scripts make, nor
+    /// the effect of diversions and alternatives (links): list those files
+    /// from an installed system.
     #[command(after_help = EXIT_CODES)]
     Build {
         /// Files and directories whose files go in the list.
-        #[arg(required = true, value_name = "PATH")]
+        #[arg(value_name = "PATH", required_unless_present = "deb")]
         paths: Vec<PathBuf>,
+        /// A Debian package (.deb) whose files go in the list; repeatable.
+        #[arg(long, value_name = "DEB")]
+        deb: Vec<PathBuf>,
         /// Make a revoke list (default: an allow list).
         #[arg(long)]
         revoke: bool,
@@ -139,6 +146,38 @@ enum DigestListCommand {
         /// One JSON object instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Predict the PCR values of a boot with predictable PCRs.
+    ///
+    /// With predictable PCRs (CONFIG_SECURITY_ARBOR_PREDICTABLE_PCR or
+    /// arbor.predictable_pcr=1), a file found in a loaded allow list gets
+    /// no entry of its own. A boot that loads LISTs in this order (at boot,
+    /// from /etc/arbor/digest-lists in the initramfs, in byte order of
+    /// their names), and uses no file they do not hold, records
+    /// boot_aggregate and one entry per list, whatever order the listed
+    /// programs ran in. This prints the PCR value such a boot produces, as
+    /// `sha1 PCR-NN: HEX` and `sha256 PCR-NN: HEX`: what the TPM's PCR (or
+    /// arbor's software PCR) holds after those entries.
+    #[command(after_help = EXIT_CODES)]
+    Pcr {
+        /// Signed lists, in load order.
+        #[arg(required = true, value_name = "LIST")]
+        lists: Vec<PathBuf>,
+        /// The directory the kernel loads the lists from; each list's entry
+        /// names DIR/ and the list's file name.
+        #[arg(long, value_name = "DIR", default_value = "/etc/arbor/digest-lists")]
+        dir: String,
+        /// The boot_aggregate the list starts with, `ALG:HEX` as its first
+        /// entry records it (default: all zero, a boot without a TPM).
+        #[arg(long, value_name = "ALG:HEX")]
+        boot_aggregate: Option<String>,
+        /// The template of the entries (the kernel's default, or
+        /// arbor.template=).
+        #[arg(long, value_name = "NAME", default_value = "ima-sigv2")]
+        template: String,
+        /// The PCR the entries extend (CONFIG_SECURITY_ARBOR_PCR).
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        pcr: u32,
     },
     /// Check a signed list's format and its signature with a certificate.
     #[command(after_help = EXIT_CODES)]
@@ -612,13 +651,17 @@ fn cmd_digest_list(c: &DigestListCommand) -> Result<()> {
     match c {
         DigestListCommand::Build {
             paths,
+            deb,
             revoke,
             tree,
             out,
         } => {
             let params = setup(tree)?;
             let files = digest_list::collect_files(paths)?;
-            let digests = digest_list::digests_of(&files, &params)?;
+            let mut digests = digest_list::digests_of(&files, &params)?;
+            for package in deb {
+                digests.extend(digest_list::deb_digests(package, &params)?);
+            }
             let kind = if *revoke { Kind::Revoke } else { Kind::Allow };
             let list = digest_list::encode(kind, &params, digests)?;
             std::fs::write(out, list).with_context(|| format!("{}: cannot write", out.display()))
@@ -647,6 +690,53 @@ fn cmd_digest_list(c: &DigestListCommand) -> Result<()> {
                 digest_list::show_text(&r, &mut text)?;
                 write_stdout(&text)
             }
+        }
+        DigestListCommand::Pcr {
+            lists,
+            dir,
+            boot_aggregate,
+            template,
+            pcr,
+        } => {
+            let template = arbor_format::policy::measurement_template(template.as_bytes())
+                .with_context(|| format!("unknown template {template}"))?;
+            let (alg, value) = match boot_aggregate {
+                Some(s) => {
+                    let (alg, hex) = s
+                        .split_once(':')
+                        .context("--boot-aggregate takes ALG:HEX")?;
+                    let size = match alg {
+                        "sha1" => 20,
+                        "sha256" => 32,
+                        _ => anyhow::bail!("boot_aggregate algorithm {alg}: sha1 or sha256"),
+                    };
+                    let value = digest::parse_hex_exact(hex, size)?;
+                    (alg.to_owned(), value)
+                }
+                None => ("sha256".to_owned(), vec![0u8; 32]),
+            };
+            let loads: Vec<digest_list::Load> = lists
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .with_context(|| format!("{}: no UTF-8 file name", f.display()))?;
+                    Ok(digest_list::Load {
+                        file: f.clone(),
+                        path: format!("{}/{name}", dir.trim_end_matches('/')),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let p = digest_list::predict_pcr((&alg, &value), &loads, template)?;
+            write_stdout(
+                format!(
+                    "sha1 PCR-{pcr:02}: {}\nsha256 PCR-{pcr:02}: {}\n",
+                    hex(&p.sha1),
+                    hex(&p.sha256)
+                )
+                .as_bytes(),
+            )
         }
         DigestListCommand::Verify { list, cert } => {
             let bytes = read_file(list)?;

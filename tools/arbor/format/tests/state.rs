@@ -339,3 +339,21 @@ fn cached_decisions_are_never_torn() {
     assert_eq!(s.cached_decision(&k), Some(decide(15)));
     eprintln!("{} hits while writers raced", hits.load(Ordering::Relaxed));
 }
+
+#[test]
+fn covered_follows_the_version_and_the_lists() {
+    let s = InodeState::default();
+    let fresh = InodeState::default();
+    for &v in &VERSIONS {
+        assert!(!fresh.covered(v, 0), "all-zero is nothing covered: {v}");
+        for g in [0u32, 1, 5, (1 << 21) - 1] {
+            s.set_covered(v, g);
+            assert!(s.covered(v, g));
+            // A list loaded or removed since, or another version: look again.
+            assert!(!s.covered(v, g.wrapping_add(1)));
+            assert!(!s.covered(v.wrapping_add(1), g));
+            // Covering is not measuring.
+            assert_eq!(s.measured(v), fresh.measured(v));
+        }
+    }
+}
