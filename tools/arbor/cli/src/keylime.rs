@@ -101,19 +101,47 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 /// can carry that name: file names start with `/` or `.../`.
 pub const CHECKPOINT_EXCLUDE: &str = "^arbor_checkpoint$";
 
+/// Whether the file at `path` starts as a digest list does.
+fn is_digest_list(path: &Path) -> Result<bool> {
+    let mut f = File::open(path).with_context(|| format!("{}", path.display()))?;
+    let mut head = [0u8; 8];
+    let n = crate::read_full(&mut f, &mut head).with_context(|| format!("{}", path.display()))?;
+    Ok(n == head.len() && head == arbor_format::digest_list::MAGIC)
+}
+
+/// The names of the records of a digest list's load and removal, when it
+/// is loaded from `path` (see the kernel's `digest_lists.rs`).
+pub fn digest_list_records(path: &str) -> [String; 2] {
+    [
+        format!("arbor_digest_list:{path}"),
+        format!("arbor_digest_list_removed:{path}"),
+    ]
+}
+
 /// A keylime runtime policy (version 1) allowing `files`, with
 /// [`CHECKPOINT_EXCLUDE`] and `excludes` (regular expressions over paths
-/// keylime skips).
+/// keylime skips). A file that is a digest list is allowed under its path
+/// and under the names of the records of its load and removal from that
+/// path, which carry the SHA-256 of the file too.
 pub fn runtime_policy(files: &[PolicyFile], excludes: &[String]) -> Result<Value> {
     let hashed = files
         .par_iter()
-        .map(|f| Ok((f.path.clone(), sha256_file(&f.source)?)))
+        .map(|f| {
+            let hash = sha256_file(&f.source)?;
+            let mut names = vec![f.path.clone()];
+            if is_digest_list(&f.source)? {
+                names.extend(digest_list_records(&f.path));
+            }
+            Ok((names, hash))
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut digests: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (path, hash) in hashed {
-        let list = digests.entry(path).or_default();
-        if !list.contains(&hash) {
-            list.push(hash);
+    for (names, hash) in hashed {
+        for name in names {
+            let list = digests.entry(name).or_default();
+            if !list.contains(&hash) {
+                list.push(hash.clone());
+            }
         }
     }
     let digests: Map<String, Value> = digests.into_iter().map(|(k, v)| (k, json!(v))).collect();

@@ -73,7 +73,10 @@ enum Command {
     /// policy (keylime's JSON format, version 1) for the regular files
     /// under each PATH, directories walked recursively; symbolic links are
     /// skipped (the kernel records the path of the file a link leads to).
-    /// Boot arbor with `arbor.template=ima-ng` (or give its measure rules
+    /// A file that is a digest list is also allowed under the names of the
+    /// records of its load and removal from its path
+    /// (`arbor_digest_list:PATH`, `arbor_digest_list_removed:PATH`). Boot
+    /// arbor with `arbor.template=ima-ng` (or give its measure rules
     /// `template=ima-ng`) for entries keylime can check.
     #[command(after_help = EXIT_CODES)]
     KeylimePolicy(KeylimeArgs),

@@ -83,3 +83,36 @@ fn paths_without_a_root_are_kept_and_files_outside_it_refused() {
         .arg(dir.path().join("missing")));
     assert_eq!(r.status.code(), Some(2));
 }
+
+/// A digest list in the tree is allowed under its path and under the names
+/// of the records of its load and removal, with its `sha256sum` hash.
+#[test]
+fn digest_lists_are_allowed_as_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("etc/arbor/digest-lists")).unwrap();
+    std::fs::write(root.join("prog"), b"program").unwrap();
+    let list = root.join("etc/arbor/digest-lists/00-base.dl");
+    ok(arbor()
+        .args(["digest-list", "build", "--out"])
+        .arg(&list)
+        .arg(root.join("prog")));
+    let text = ok(arbor()
+        .args(["keylime-policy", "--root"])
+        .arg(&root)
+        .arg(&root));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let digests: BTreeMap<String, Vec<String>> =
+        serde_json::from_value(v["digests"].clone()).unwrap();
+    let hash = sha256sum(&list);
+    let path = "/etc/arbor/digest-lists/00-base.dl";
+    for name in [
+        path.to_owned(),
+        format!("arbor_digest_list:{path}"),
+        format!("arbor_digest_list_removed:{path}"),
+    ] {
+        assert_eq!(digests.get(&name), Some(&vec![hash.clone()]), "{name}");
+    }
+    // An ordinary file gets its path only.
+    assert_eq!(digests.len(), 4);
+}

@@ -73,4 +73,29 @@ if [ -d $A ]; then
 	echo "row trim-dropped 1 $1"
 	echo "row trim-freed-kib 1 $((before - after))"
 fi
+# arbor only: a digest list of many digests (/bench/list.dl, appended to
+# the archive by bench.sh): the time and vmalloc memory its load takes,
+# and what a lookup in it adds to the first appraisal of a small file,
+# under a policy that appraises root's opens and measures nothing (no TPM
+# extension to drown the lookup in; the unsigned files are allowed, in
+# permissive mode). The same files' first appraisal without any list, and
+# with the list, in alternate rounds.
+if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/list.dl ]; then
+	printf 'appraise func=FILE_CHECK mask=^MAY_READ uid=0\n' > /tmp/appraise-opens
+	arbor-guest write-file $A/policy /tmp/appraise-opens > /dev/null ||
+		{ echo "bench failed: cannot load the appraise-only policy"; exit 1; }
+	vmalloc() { awk '/^VmallocUsed:/ { print $2 }' /proc/meminfo; }
+	r=1
+	while [ $r -le $rounds ]; do
+		echo "row appraise-nolist $r $(arbor-guest bench first-open $W/nl$r $n_small 8192 | field 4)"
+		before=$(vmalloc)
+		echo "row list-load-ns $r $(arbor-guest bench write-once $A/digest_list_load /bench/list.dl | field 4)"
+		after=$(vmalloc)
+		echo "row list-vmalloc-kib $r $((after - before))"
+		echo "row list-digests $r $(awk '{ print $2 }' $A/digest_lists)"
+		echo "row appraise-list $r $(arbor-guest bench first-open $W/wl$r $n_small 8192 | field 4)"
+		printf /bench/list.dl | arbor-guest write-file $A/digest_list_remove /proc/self/fd/0 > /dev/null
+		r=$((r + 1))
+	done
+fi
 echo "bench: done"

@@ -14,7 +14,8 @@ use std::time::Instant;
 fn usage() -> ! {
     eprintln!(
         "usage: arbor-guest bench open|exec PATH N | open-as UID PATH N | \
-         first-open DIR COUNT SIZE | first-open-big PATH SIZE [cold] | afalg PATH"
+         first-open DIR COUNT SIZE | first-open-big PATH SIZE [cold] | afalg PATH | \
+         write-once FILE TEXT"
     );
     exit(2)
 }
@@ -199,6 +200,23 @@ pub(crate) fn bench(args: &[OsString]) -> ! {
             open(path);
             let ns = start.elapsed().as_nanos();
             println!("bench first-open-big {size} {ns} {}", mbps(size, ns));
+        }
+        ("write-once", [file, text]) => {
+            // One write() of TEXT to FILE (a securityfs control file),
+            // timed from before the open to after the close.
+            let start = Instant::now();
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(file)
+                .unwrap_or_else(|e| fail(&file.to_string_lossy(), e));
+            let data = text.as_encoded_bytes();
+            match f.write(data) {
+                Ok(n) if n == data.len() => {}
+                Ok(n) => fail("write", format!("short write of {n} bytes")),
+                Err(e) => fail("write", e),
+            }
+            drop(f);
+            println!("bench write-once 1 {}", start.elapsed().as_nanos());
         }
         ("afalg", [path]) => {
             let path = Path::new(path);
