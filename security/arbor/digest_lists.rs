@@ -17,13 +17,12 @@
 use crate::audit::{self, AuditOp};
 use crate::format::digest_list::{self as fmt, Kind};
 use crate::format::merkle::HashAlgorithm;
-use crate::format::template::{DigestType, EntryFields};
 use crate::kapi::error::{ebadmsg, enodata};
 use crate::kapi::fs::{self, FileContent};
 use crate::kapi::keys::{self, VerifyError};
 use crate::kapi::rcu::Rcu;
-use crate::list::{Entry, SHA256_SIZE};
-use crate::measure::{default_template, BStr, PCR};
+use crate::list::SHA256_SIZE;
+use crate::measure::{record_plain_digest, BStr};
 use crate::Arbor;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
@@ -367,19 +366,7 @@ fn measure(arbor: &Arbor, prefix: &[u8], name: &[u8], sha256: &[u8; SHA256_SIZE]
     let mut entry_name = KVec::with_capacity(prefix.len() + name.len(), GFP_KERNEL)?;
     entry_name.extend_from_slice(prefix, GFP_KERNEL)?;
     entry_name.extend_from_slice(name, GFP_KERNEL)?;
-    let template = default_template();
-    let fields = EntryFields::new(
-        template,
-        ("sha256", sha256),
-        (DigestType::Ima, "sha256", sha256),
-        &entry_name,
-        &[],
-    );
-    let entry = Entry::new(PCR, template, fields.as_slice(), &arbor.sha1)?;
-    arbor
-        .list
-        .append(entry, &arbor.hashes(), arbor.tpm.as_ref(), PCR, || true)?;
-    Ok(())
+    record_plain_digest(arbor, "sha256", sha256, &entry_name)
 }
 
 /// A load or a removal, for messages.

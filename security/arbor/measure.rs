@@ -698,13 +698,21 @@ pub(crate) fn boot_aggregate(arbor: &Arbor) -> Result {
             (alg, len) = (name, size);
         }
     }
-    let template = default_template();
     let value = value.get(..len).ok_or(EINVAL)?;
+    record_plain_digest(arbor, alg, value, b"boot_aggregate")
+}
+
+/// Appends an entry of the default template named `name` whose digest is
+/// `value`, a plain hash of algorithm `alg` (digest type `ima`): what arbor
+/// records about itself (`boot_aggregate`, digest-list loads and
+/// removals), as opposed to files.
+pub(crate) fn record_plain_digest(arbor: &Arbor, alg: &str, value: &[u8], name: &[u8]) -> Result {
+    let template = default_template();
     let fields = EntryFields::new(
         template,
         (alg, value),
         (DigestType::Ima, alg, value),
-        b"boot_aggregate",
+        name,
         &[],
     );
     let entry = Entry::new(PCR, template, fields.as_slice(), &arbor.sha1)?;

@@ -20,32 +20,6 @@ use sha2::{Digest as _, Sha256};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-/// The regular files under `paths` (directories walked recursively, in
-/// name order), symbolic links skipped.
-pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}", p.display()))?;
-        if meta.is_dir() {
-            let mut entries = std::fs::read_dir(p)
-                .with_context(|| format!("{}", p.display()))?
-                .collect::<std::io::Result<Vec<_>>>()
-                .with_context(|| format!("{}", p.display()))?;
-            entries.sort_by_key(|e| e.file_name());
-            for e in entries {
-                walk(&e.path(), out)?;
-            }
-        } else if meta.is_file() {
-            out.push(p.to_path_buf());
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        walk(p, &mut out)?;
-    }
-    Ok(out)
-}
-
 /// The members of an ar archive (a Debian package): name and content.
 fn ar_members(bytes: &[u8]) -> Result<Vec<(String, &[u8])>> {
     let mut rest = bytes

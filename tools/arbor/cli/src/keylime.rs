@@ -33,33 +33,18 @@ pub struct PolicyFile {
 /// are not followed and not listed: the kernel records the path of the
 /// file a link leads to, which is listed where it lies.
 pub fn collect(paths: &[PathBuf], root: Option<&Path>) -> Result<Vec<PolicyFile>> {
-    let mut out = Vec::new();
-    for p in paths {
-        walk(p, root, &mut out)?;
-    }
+    let mut out = crate::regular_files(paths)?
+        .into_iter()
+        .map(|p| {
+            Ok(PolicyFile {
+                path: system_path(&p, root)?,
+                source: p,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     out.sort();
     out.dedup();
     Ok(out)
-}
-
-fn walk(p: &Path, root: Option<&Path>, out: &mut Vec<PolicyFile>) -> Result<()> {
-    let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}", p.display()))?;
-    if meta.is_dir() {
-        let mut entries = std::fs::read_dir(p)
-            .with_context(|| format!("{}", p.display()))?
-            .collect::<std::io::Result<Vec<_>>>()
-            .with_context(|| format!("{}", p.display()))?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            walk(&e.path(), root, out)?;
-        }
-    } else if meta.is_file() {
-        out.push(PolicyFile {
-            source: p.to_path_buf(),
-            path: system_path(p, root)?,
-        });
-    }
-    Ok(())
 }
 
 /// The path the measured system records for `p`.

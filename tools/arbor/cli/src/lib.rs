@@ -33,6 +33,34 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code: bad usage or unreadable / malformed input.
 pub const EXIT_ERROR: u8 = 2;
 
+/// The regular files under `paths` (files, or directories walked
+/// recursively in name order), in walk order. Symbolic links are neither
+/// followed nor listed.
+pub fn regular_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context;
+    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+        let meta = std::fs::symlink_metadata(p).with_context(|| format!("{}", p.display()))?;
+        if meta.is_dir() {
+            let mut entries = std::fs::read_dir(p)
+                .with_context(|| format!("{}", p.display()))?
+                .collect::<std::io::Result<Vec<_>>>()
+                .with_context(|| format!("{}", p.display()))?;
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                walk(&e.path(), out)?;
+            }
+        } else if meta.is_file() {
+            out.push(p.to_path_buf());
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out)?;
+    }
+    Ok(out)
+}
+
 /// Reads until `buf` is full or the input ends; returns the bytes read.
 pub(crate) fn read_full<R: std::io::Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;

@@ -660,7 +660,7 @@ fn cmd_digest_list(c: &DigestListCommand) -> Result<()> {
             out,
         } => {
             let params = setup(tree)?;
-            let files = digest_list::collect_files(paths)?;
+            let files = arbor_cli::regular_files(paths)?;
             let mut digests = digest_list::digests_of(&files, &params)?;
             for package in deb {
                 digests.extend(digest_list::deb_digests(package, &params)?);
