@@ -12,6 +12,8 @@ source "$(dirname "$0")/lib.sh"
 
 job=${1:?usage: build-initramfs.sh demo|test OUT.cpio}
 out=${2:?usage: build-initramfs.sh demo|test OUT.cpio}
+# Absolute: the digest lists are built from inside the tree being archived.
+out=$(realpath -m "$out")
 SELFTESTS=$ARBOR_ROOT/tools/testing/selftests/arbor
 
 # Guest helper: a static binary, so the initramfs needs no libraries.
@@ -68,6 +70,7 @@ test)
 	cp "$SELFTESTS/guest-keylime.sh" "$root/etc/arbor/keylime.sh"
 	cp "$SELFTESTS/guest-bench-ima.sh" "$root/etc/arbor/bench-ima.sh"
 	cp "$SELFTESTS/guest-lists-boot.sh" "$root/etc/arbor/lists-boot.sh"
+	cp "$SELFTESTS/guest-nfs.sh" "$root/etc/arbor/nfs.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;

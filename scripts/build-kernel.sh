@@ -5,7 +5,8 @@
 # fragment in ./Kconfig) and build the bzImage in build/obj. Each step is
 # skipped when its inputs have not changed, so a rebuild after editing a Rust
 # file in security/arbor only recompiles that object and relinks.
-#   build-kernel.sh          the main kernel, in build/obj
+#   build-kernel.sh          the main kernel (./Kconfig and
+#                            scripts/nfs.config), in build/obj
 #   build-kernel.sh debug    the debug kernel (also scripts/debug.config:
 #                            lockdep, KASAN, UBSAN), in build/obj-debug, from
 #                            the same unpacked and patched tree
@@ -15,10 +16,13 @@ source "$(dirname "$0")/lib.sh"
 
 variant=${1:-main}
 kernel_variant "$variant"
-# The configuration fragments merged onto tinyconfig, in this order.
+# The configuration fragments merged onto tinyconfig, in this order. NFS
+# (scripts/nfs.config) is for the guests' remote-file tests, which run on
+# the test and debug kernels only.
 fragments=("$ARBOR_ROOT/Kconfig" "$BUILD/keys.config")
 case "$variant" in
-debug) fragments+=("$ARBOR_ROOT/scripts/debug.config") ;;
+main) fragments+=("$ARBOR_ROOT/scripts/nfs.config") ;;
+debug) fragments+=("$ARBOR_ROOT/scripts/nfs.config" "$ARBOR_ROOT/scripts/debug.config") ;;
 ima) fragments+=("$ARBOR_ROOT/scripts/ima.config") ;;
 esac
 
@@ -94,16 +98,14 @@ fi
 printf 'CONFIG_SYSTEM_TRUSTED_KEYS="%s"\n' "$keys/trusted.pem" > "$BUILD/keys.config"
 
 # 5. Configuration (per variant: each has its own object directory and
-# stamp, so configuring one never invalidates the other's build). The main
-# kernel's hash covers the same files in the same order as before the debug
-# variant existed, so its stamp stays valid.
+# stamp, so configuring one never invalidates the other's build).
 config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" "$BUILD/keys.config" "$keys/trusted.pem" \
 	"${fragments[@]:2}" | sha256sum | cut -d' ' -f1)
 if ! stamp_matches "$KCONFIG_STAMP" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
 	case "$variant" in
-	debug) log "configuring the debug kernel: tinyconfig + Kconfig fragment + scripts/debug.config" ;;
+	debug) log "configuring the debug kernel: tinyconfig + Kconfig fragment + scripts/nfs.config + scripts/debug.config" ;;
 	ima) log "configuring the benchmark kernel: tinyconfig + Kconfig fragment + scripts/ima.config" ;;
-	*) log "configuring: tinyconfig + Kconfig fragment" ;;
+	*) log "configuring: tinyconfig + Kconfig fragment + scripts/nfs.config" ;;
 	esac
 	mkdir -p "$KOBJ"
 	"${KMAKE[@]}" rustavailable >/dev/null || die "Rust toolchain not usable by the kernel (make rustavailable)"

@@ -32,9 +32,10 @@ stop_swtpm() {
 }
 
 # Kernels are built from the one tree in $KSRC, each in its own object
-# directory: "main" (tinyconfig + ./Kconfig), "debug" (the same plus
-# scripts/debug.config: lockdep, KASAN, UBSAN) and "ima" (the same plus
-# scripts/ima.config: IMA next to arbor, for the benchmark). kernel_variant
+# directory: "main" (tinyconfig + ./Kconfig + scripts/nfs.config), "debug"
+# (the same plus scripts/debug.config: lockdep, KASAN, UBSAN) and "ima"
+# (tinyconfig + ./Kconfig + scripts/ima.config: IMA next to arbor, for the
+# benchmark). kernel_variant
 # NAME sets KOBJ (the O= directory), BZIMAGE, KMAKE, KBUILD_LOG (the
 # bzImage build output) and KCONFIG_STAMP (the configuration's hash) for
 # one of them.

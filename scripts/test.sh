@@ -455,6 +455,18 @@ run_guests() {
 	fi
 	phase "${ph}keylime"
 
+	# --- remote files: an NFS server and client in one guest ---
+	img=$BUILD/nfs-ext4$sfx.img
+	cp --sparse=always "$BUILD/verity-ext4.pristine.img" "$img"
+	rm -f "$BUILD/nfs-out$sfx.img"
+	truncate -s 1M "$BUILD/nfs-out$sfx.img"
+	"${boot[@]}" "$BUILD/guest-nfs$sfx.log" "${kopts[@]}" --disk "$BUILD/nfs-out$sfx.img" \
+		--disk "$img" --append "arbor_job=nfs.sh" --timeout $((180 * slow)) || true
+	tr -d '\r' < "$BUILD/guest-nfs$sfx.log" > "$BUILD/guest-nfs$sfx.clean.log"
+	count_guest "$BUILD/guest-nfs$sfx.clean.log" "$p"
+	scan_console "${p}nfs guest" "$BUILD/guest-nfs$sfx.clean.log"
+	phase "${ph}nfs"
+
 	# --- the list archived while processes append; trims ---
 	nout=$BUILD/archive-out$sfx
 	if tpm_guest archive "arbor_job=archive.sh arbor.checkpoint_interval=16" 16M live.bin; then

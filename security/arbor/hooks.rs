@@ -215,11 +215,15 @@ impl Lsm for Arbor {
     }
 }
 
-/// `security.arbor` or `security.ima` of `dentry`'s inode was set or
-/// removed: a new version.
+/// An attribute that may hold `dentry`'s signature (`security.arbor`,
+/// `security.ima`, `user.arbor`, `user.ima`) was set or removed: a new
+/// version.
 fn signature_changed(dentry: &Dentry, name: &CStr) {
     let name = name.as_bytes();
-    if name == b"security.arbor" || name == b"security.ima" {
+    if matches!(
+        name,
+        b"security.arbor" | b"security.ima" | b"user.arbor" | b"user.ima"
+    ) {
         if let Some(s) = dentry.inode().and_then(inode_state) {
             s.content_changing();
         }

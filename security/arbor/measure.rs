@@ -14,6 +14,7 @@ use crate::format::policy::{AppraiseBy, Decision, Func, Request, TEMPLATES};
 use crate::format::state::{self, DecisionKey, InodeState};
 use crate::format::template::{DigestType, EntryFields, Template};
 use crate::format::{imasig, xattr};
+use crate::kapi::crypto::Shash;
 use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
@@ -177,6 +178,17 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
         open_for_write: file.inode().is_open_for_write(),
     });
     let violation = decision::violation(func, decided.measure, openers, refusal);
+    // On FUSE and network filesystems the content can change with no
+    // local write. Where the server has a change attribute (NFS), it is
+    // asked for now, past any attribute cache: a new value starts a new
+    // version. Without one, no verdict is reused.
+    let remote = inode.content_changes_unseen();
+    let cookie = match state {
+        Some(s) if remote => file
+            .change_cookie()
+            .inspect(|&c| s.observe_change_cookie(c)),
+        _ => None,
+    };
     let version = version(state, inode);
     // Before any list is looked up (see `digest_lists::generation`).
     let lists = digest_lists::generation();
@@ -193,9 +205,7 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             }),
             audited: state.is_some_and(|s| s.audited(version)),
         },
-        // On FUSE and network filesystems the content can change with no
-        // local write: no verdict is reused.
-        unseen_changes: inode.content_changes_unseen(),
+        unseen_changes: remote && cookie.is_none(),
     };
     let (violation, report, work) = match decision::plan(&facts) {
         Plan::Allow => return Ok(()),
@@ -229,6 +239,7 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             lists,
             by: decided.appraise_by,
             unseen_changes: facts.unseen_changes,
+            cookie,
             template,
         };
         Some(evaluate(arbor, &target, work)?)
@@ -396,14 +407,48 @@ fn record_violation(
 
 /// Which extended attribute holds a file's signature, and its value.
 enum SigXattr {
-    /// `security.arbor`.
-    Arbor(KVVec<u8>),
-    /// `security.ima` (there is no `security.arbor`).
-    Ima(KVVec<u8>),
-    /// Neither.
+    /// `security.arbor`, or `user.arbor` when `user`.
+    Arbor { value: KVVec<u8>, user: bool },
+    /// `security.ima` (there is no `security.arbor`), or `user.ima` when
+    /// `user` (there is no `user.arbor`).
+    Ima { value: KVVec<u8>, user: bool },
+    /// None of those read.
     Absent,
     /// Reading one failed.
     Unreadable,
+}
+
+/// The attributes a signature is read from, in order: the first present
+/// one that [`read_signature`] looks at is the file's signature.
+const SIG_XATTRS: [(&CStr, bool, bool); 4] = [
+    // (name, an IMA value, a user.* attribute)
+    (c_str!("security.arbor"), false, false),
+    (c_str!("security.ima"), true, false),
+    (c_str!("user.arbor"), false, true),
+    (c_str!("user.ima"), true, true),
+];
+
+/// Reads `file`'s signature: the first of [`SIG_XATTRS`] present among
+/// those `by` lets vouch. The `user.*` ones are read only when `by` lets
+/// a signature there vouch (`appraise_by=...user_signature`); the
+/// `security.*` ones unless `by` lets only `user.*` ones vouch. (With
+/// `appraise_by=list` they are still read: the signature is recorded, and
+/// its header gives the Merkle tree's parameters.)
+fn read_signature(file: &File, by: AppraiseBy) -> Result<SigXattr> {
+    let security = by.signature() || !by.user_signature();
+    for (name, ima, user) in SIG_XATTRS {
+        if !(if user { by.user_signature() } else { security }) {
+            continue;
+        }
+        match read_xattr(file, name) {
+            Ok(Some(value)) if ima => return Ok(SigXattr::Ima { value, user }),
+            Ok(Some(value)) => return Ok(SigXattr::Arbor { value, user }),
+            Ok(None) => continue,
+            Err(e) if e == ENOMEM => return Err(e),
+            Err(_) => return Ok(SigXattr::Unreadable),
+        }
+    }
+    Ok(SigXattr::Absent)
 }
 
 /// The value of `file`'s extended attribute `name`, in an allocation of
@@ -446,10 +491,69 @@ struct Target<'a> {
     lists: u32,
     /// What may vouch for the file (the deciding `appraise` rule's).
     by: AppraiseBy,
-    /// The content can change without a local write.
+    /// The content can change without a local write, unseen.
     unseen_changes: bool,
+    /// The change attribute the file's server reported for `version`, if
+    /// it has one.
+    cookie: Option<u64>,
     /// The template of the entry, if the file is measured.
     template: Template,
+}
+
+/// How many times a file whose server reports a change while it is read
+/// is read again before it is refused.
+const CHANGED_RETRIES: u32 = 2;
+
+/// A file's signature attribute and its digests, read together.
+struct Read {
+    found: SigXattr,
+    computed: Result<FileDigests>,
+}
+
+/// The signature `found` holds, the value an entry records for it, and
+/// whether it came from a `user.*` attribute.
+fn signature_of(found: &SigXattr) -> (Signature<'_>, &[u8], bool) {
+    match found {
+        SigXattr::Arbor { value, user } => (Signature::parse(Some(value)), &value[..], *user),
+        SigXattr::Ima { value, user } => match Signature::parse_ima(value) {
+            // Not an fs-verity signature (an IMA file hash, say): the
+            // list records no signature for it.
+            Signature::None => (Signature::None, &[][..], *user),
+            sig => (sig, &value[..], *user),
+        },
+        SigXattr::Absent => (Signature::None, &[][..], false),
+        SigXattr::Unreadable => (Signature::Unreadable, &[][..], false),
+    }
+}
+
+/// Reads `file`'s signature (from where `by` says) and computes its
+/// digests with the Merkle tree parameters the signature names, and its
+/// plain hash with `content` if given. Fails only for `ENOMEM`; other
+/// errors computing the digests are in [`Read::computed`].
+fn read_version(
+    arbor: &Arbor,
+    file: &File,
+    by: AppraiseBy,
+    content: Option<&Shash>,
+) -> Result<Read> {
+    // security.arbor first; without it, an IMA sigv3 in security.ima;
+    // then, where the rule allows, the same in user.*.
+    let found = read_signature(file, by)?;
+    let params = signature_of(&found).0.params();
+    // The digest needs a file open for reading; a write-only open (a
+    // FILE_CHECK rule may measure those) is read through a twin.
+    let twin = if file.is_readable() {
+        None
+    } else {
+        Some(file.reopen_read_only())
+    };
+    let tree_hash = arbor.hash(params.alg());
+    let computed = match &twin {
+        None => digest::file_digests(file, &params, tree_hash, content),
+        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, content),
+        Some(Err(e)) => Err(*e),
+    };
+    Ok(Read { found, computed })
 }
 
 /// Does the `work` on the current content of `target.file`: measures it
@@ -465,53 +569,49 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
         lists,
         by,
         unseen_changes,
+        cookie,
         template,
     } = target;
-    // security.arbor first; without it, an IMA sigv3 in security.ima.
-    let found = match read_xattr(file, c_str!("security.arbor")) {
-        Ok(Some(v)) => SigXattr::Arbor(v),
-        Ok(None) => match read_xattr(file, c_str!("security.ima")) {
-            Ok(Some(v)) => SigXattr::Ima(v),
-            Ok(None) => SigXattr::Absent,
-            Err(e) if e == ENOMEM => return Err(e),
-            Err(_) => SigXattr::Unreadable,
-        },
-        Err(e) if e == ENOMEM => return Err(e),
-        Err(_) => SigXattr::Unreadable,
-    };
-    let (sig, value) = match &found {
-        SigXattr::Arbor(v) => (Signature::parse(Some(v)), &v[..]),
-        SigXattr::Ima(v) => match Signature::parse_ima(v) {
-            // Not an fs-verity signature (an IMA file hash, say): the
-            // list records no signature for it.
-            Signature::None => (Signature::None, &[][..]),
-            sig => (sig, &v[..]),
-        },
-        SigXattr::Absent => (Signature::None, &[][..]),
-        SigXattr::Unreadable => (Signature::Unreadable, &[][..]),
-    };
-
-    let params = sig.params();
     let fsverity_sig = state.is_some_and(|s| s.fsverity_sig_valid());
-    // The digest needs a file open for reading; a write-only open (a
-    // FILE_CHECK rule may measure those) is read through a twin.
-    let twin = if file.is_readable() {
-        None
-    } else {
-        Some(file.reopen_read_only())
-    };
     // `ima-ng` and `ima-sig` record the plain SHA-256 of the content,
     // hashed in the same pass as the Merkle tree.
     let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
-    let tree_hash = arbor.hash(params.alg());
     // With predictable PCRs, a file an allow list holds is not measured
     // on its own: its list's entry covers it.
     let predictable = work.measure && digest_lists::predictable_pcr();
-    let computed = match &twin {
-        None => digest::file_digests(file, &params, tree_hash, content),
-        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, content),
-        Some(Err(e)) => Err(*e),
+    // Where the server has a change attribute, it must be the same after
+    // the signature and content were read as before: else they may be of
+    // different versions, and are read again as the next version.
+    let (mut version, mut cookie, mut retries) = (version, cookie, CHANGED_RETRIES);
+    let Read { found, computed } = loop {
+        let read = read_version(arbor, file, by, content)?;
+        let Some(before) = cookie else {
+            break read;
+        };
+        let after = file.change_cookie();
+        if after == Some(before) {
+            break read;
+        }
+        if let (Some(s), Some(c)) = (state, after) {
+            s.observe_change_cookie(c);
+        }
+        if retries == 0 || after.is_none() {
+            if log_ratelimit() {
+                pr_warn!(
+                    "{}: {}: changed on its server while read\n",
+                    hook_name(func),
+                    BStr(path)
+                );
+            }
+            if work.measure {
+                record_violation(arbor, func, path, Violation::NoDigest, template)?;
+            }
+            return Ok(Err(Reason::ChangedWhileRead));
+        }
+        retries -= 1;
+        (version, cookie) = (self::version(state, file.data_inode()), after);
     };
+    let (sig, value, user) = signature_of(&found);
     let (alg, digest, plain, outcome, listed) = match computed {
         Ok(FileDigests {
             alg,
@@ -526,7 +626,12 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             };
             let outcome = if work.appraise {
                 let fsverity_signed = source == Source::FsVerity && fsverity_sig;
-                appraise_digest(arbor, &sig, alg, &digest, fsverity_signed, by, listed)
+                let own = Own {
+                    sig: &sig,
+                    user,
+                    fsverity_signed,
+                };
+                appraise_digest(arbor, &own, alg, &digest, by, listed)
             } else {
                 Ok(())
             };
@@ -568,9 +673,14 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
         let extra: &[u8] = match template {
             Template::ImaSig => {
                 let ima = match &found {
-                    SigXattr::Ima(v) => Some(&v[..]),
-                    SigXattr::Arbor(_) => {
-                        reread = read_xattr(file, c_str!("security.ima")).ok().flatten();
+                    SigXattr::Ima { value, .. } => Some(&value[..]),
+                    SigXattr::Arbor { user, .. } => {
+                        let name = if *user {
+                            c_str!("user.ima")
+                        } else {
+                            c_str!("security.ima")
+                        };
+                        reread = read_xattr(file, name).ok().flatten();
                         reread.as_deref()
                     }
                     SigXattr::Absent | SigXattr::Unreadable => None,
@@ -622,17 +732,26 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
     Ok(outcome)
 }
 
+/// What a file carries that may vouch for it.
+struct Own<'a> {
+    /// Its signature, as read.
+    sig: &'a Signature<'a>,
+    /// The signature was read from a `user.*` attribute.
+    user: bool,
+    /// fs-verity verified a built-in signature over its digest.
+    fsverity_signed: bool,
+}
+
 /// Appraises a file by its digest `digest` (of algorithm `alg`), which
 /// the digest lists say `listed`: refused when a revoke list holds it;
-/// else trusted, as far as `by` lets them vouch, when its signature `sig`
-/// verifies or fs-verity verified a built-in signature over it
-/// (`fsverity_signed`), or when an allow list holds it.
+/// else trusted, as far as `by` lets them vouch, when its own signature
+/// verifies (or fs-verity verified a built-in one over it), or when an
+/// allow list holds it.
 fn appraise_digest(
     arbor: &Arbor,
-    sig: &Signature<'_>,
+    own: &Own<'_>,
     alg: HashAlgorithm,
     digest: &Digest,
-    fsverity_signed: bool,
     by: AppraiseBy,
     listed: Found,
 ) -> Result<(), Reason> {
@@ -642,15 +761,25 @@ fn appraise_digest(
     if by.list() && listed == Found::Allowed {
         return Ok(());
     }
-    if !by.signature() {
-        return Err(Reason::NotListed);
+    // A signature in user.* was read only because `by` lets one vouch.
+    let sig_may_vouch = if own.user {
+        by.user_signature()
+    } else {
+        by.signature()
+    };
+    if !sig_may_vouch {
+        return Err(if by.list() {
+            Reason::NotListed
+        } else {
+            Reason::Unsigned
+        });
     }
     // fs-verity's digest has fs-verity's algorithm, which need not be the
     // one the signature header names.
-    appraise::check(sig, alg, digest, arbor.hash(alg)).or_else(|reason| {
+    appraise::check(own.sig, alg, digest, arbor.hash(alg)).or_else(|reason| {
         // fs-verity checked a built-in signature over the very digest it
         // holds and enforces at page-in.
-        if fsverity_signed {
+        if own.fsverity_signed && by.signature() {
             Ok(())
         } else {
             Err(reason)

@@ -56,11 +56,15 @@ pub enum Reason {
     /// The policy lets only an allow list vouch for the file
     /// (`appraise_by=list`), and no loaded allow list holds its digest.
     NotListed,
+    /// The file's server reported another change attribute after its
+    /// signature and content were read than before, every time they were
+    /// read: what was read may mix versions.
+    ChangedWhileRead,
 }
 
 impl Reason {
     /// Every reason, with a representative of each payload, for tests.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Unsigned,
         Self::MalformedXattr(xattr::Error::Truncated),
         Self::MalformedImaSig(imasig::Error::Truncated),
@@ -74,6 +78,7 @@ impl Reason {
         Self::MadeExecutable,
         Self::Revoked,
         Self::NotListed,
+        Self::ChangedWhileRead,
     ];
 
     /// The reason as one word, for the `cause=` field of audit records.
@@ -92,6 +97,7 @@ impl Reason {
             Self::MadeExecutable => "mprotect_exec",
             Self::Revoked => "revoked",
             Self::NotListed => "not_listed",
+            Self::ChangedWhileRead => "changed_while_read",
         }
     }
 }
@@ -112,6 +118,7 @@ impl fmt::Display for Reason {
             Self::MadeExecutable => f.write_str("made executable by mprotect"),
             Self::Revoked => f.write_str("revoked"),
             Self::NotListed => f.write_str("in no allow list"),
+            Self::ChangedWhileRead => f.write_str("changed on its server while read"),
         }
     }
 }
@@ -267,8 +274,12 @@ pub struct Facts {
     /// What was done for the current version.
     pub done: Done,
     /// The file's content can change without a local write (FUSE, network
-    /// filesystems): no verdict is reused, and the file is measured again
-    /// whenever its digest differs from the one last measured.
+    /// filesystems), and its filesystem has no change attribute to tell
+    /// (FUSE): no verdict is reused, and the file is measured again
+    /// whenever its digest differs from the one last measured. (On NFS the
+    /// server's change attribute, asked for at every evaluation, starts a
+    /// new version when it changes: the file is then handled as a local
+    /// one.)
     pub unseen_changes: bool,
 }
 

@@ -25,7 +25,8 @@
 //!                                              ; MMAP_CHECK and FILE_CHECK
 //! access    = "MAY_EXEC" / "MAY_WRITE" / "MAY_READ" / "MAY_APPEND"
 //! template  = "ima-ng" / "ima-sig" / "ima-ngv2" / "ima-sigv2"
-//! appraise-by = "signature" / "list" / "signature|list"
+//! appraise-by = source *("|" source)  ; in this order, each at most once
+//! source    = "signature" / "list" / "user_signature"
 //! option    = "option" 1*(1*blank option-name)
 //! option-name = "require_signed_policy"
 //! blank     = " " / "\t" / "\r"
@@ -51,10 +52,14 @@
 //!   default template (`arbor.template=`, else `ima-sigv2`).
 //! - `appraise_by=` is likewise an option of `appraise` rules: what may
 //!   vouch for the files the rule appraises. `signature`: a signature of
-//!   the file's own (`security.arbor`, an IMA sigv3, an fs-verity built-in
-//!   signature); `list`: a loaded allow list; `signature|list`, the
-//!   default: either. A loaded revoke list refuses a file whatever this
-//!   says.
+//!   the file's own in `security.arbor` or `security.ima` (an IMA sigv3),
+//!   or an fs-verity built-in signature; `list`: a loaded allow list;
+//!   `user_signature`: a signature of the file's own in `user.arbor` or
+//!   `user.ima` (the same formats), for filesystems that carry no
+//!   `security.*` attributes, such as NFS; any of them joined by `|` in
+//!   that order. The default is `signature|list`: a `user.*` attribute
+//!   vouches only where a rule says so. A loaded revoke list refuses a
+//!   file whatever this says.
 //! - `option` lines may stand anywhere and name each option at most once in
 //!   the whole policy. `require_signed_policy` asks that every later policy
 //!   write be signed (PKCS#7 with a builtin trusted key); the parser only
@@ -140,7 +145,7 @@ pub const MAX_RULES: usize = 256;
 pub const MAX_LINE_LEN: usize = 1024;
 /// Longest line [`render`] writes for a rule, newline included. It is below
 /// [`MAX_LINE_LEN`], so every rendered rule parses again.
-pub const MAX_RULE_TEXT: usize = 221;
+pub const MAX_RULE_TEXT: usize = 236;
 const _: () = assert!(MAX_RULE_TEXT <= MAX_LINE_LEN);
 
 /// The kernel's `MAY_EXEC`.
@@ -482,7 +487,9 @@ impl Condition {
             Self::Fsuuid => "a UUID as 8-4-4-4-12 hexadecimal digits",
             Self::Uid | Self::Euid | Self::Fowner => "a decimal number of at most 32 bits",
             Self::Template => "ima-ng, ima-sig, ima-ngv2 or ima-sigv2",
-            Self::AppraiseBy => "signature, list or signature|list",
+            Self::AppraiseBy => {
+                "signature, list and user_signature joined by |, in that order, each at most once"
+            }
         }
     }
 }
@@ -516,44 +523,95 @@ pub struct Rule {
     pub appraise_by: Option<AppraiseBy>,
 }
 
-/// What may vouch for a file that an `appraise` rule appraises.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum AppraiseBy {
-    /// A signature of the file's own, or a loaded allow list.
-    #[default]
-    SignatureOrList,
-    /// A signature of the file's own only.
-    Signature,
-    /// A loaded allow list only.
-    List,
+/// What may vouch for a file that an `appraise` rule appraises: a
+/// non-empty set of `signature` (a signature of the file's own in
+/// `security.arbor` or `security.ima`, or fs-verity's built-in one),
+/// `list` (a loaded allow list) and `user_signature` (a signature of the
+/// file's own in `user.arbor` or `user.ima`, for filesystems that carry no
+/// `security.*` attributes).
+///
+/// # Invariants
+///
+/// The set is non-empty: its bits (1 `signature`, 2 `list`, 4
+/// `user_signature`) are a number from 1 to 7.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AppraiseBy(u8);
+
+impl Default for AppraiseBy {
+    fn default() -> Self {
+        Self::SIGNATURE_OR_LIST
+    }
 }
 
 impl AppraiseBy {
-    /// Every value, in the order of their codes.
-    pub const ALL: [Self; 3] = [Self::SignatureOrList, Self::Signature, Self::List];
+    /// `signature`: a signature of the file's own in `security.*` only.
+    pub const SIGNATURE: Self = Self(1);
+    /// `list`: a loaded allow list only.
+    pub const LIST: Self = Self(2);
+    /// `signature|list`, the default.
+    pub const SIGNATURE_OR_LIST: Self = Self(3);
+    /// `user_signature`: a signature of the file's own in `user.*` only.
+    pub const USER_SIGNATURE: Self = Self(4);
 
-    /// The value as `appraise_by=` writes it.
+    /// Every value, in the order of their codes (1 to 7).
+    pub const ALL: [Self; 7] = [
+        Self(1),
+        Self(2),
+        Self(3),
+        Self(4),
+        Self(5),
+        Self(6),
+        Self(7),
+    ];
+
+    /// The value as `appraise_by=` writes it: its names in the order
+    /// `signature`, `list`, `user_signature`, joined by `|`.
     pub const fn name(self) -> &'static str {
-        match self {
-            Self::SignatureOrList => "signature|list",
-            Self::Signature => "signature",
-            Self::List => "list",
+        match self.0 {
+            1 => "signature",
+            2 => "list",
+            3 => "signature|list",
+            4 => "user_signature",
+            5 => "signature|user_signature",
+            6 => "list|user_signature",
+            _ => "signature|list|user_signature",
         }
     }
 
-    /// The value written `name`, if any.
+    /// The value written `name`, if any (names in the order [`Self::name`]
+    /// writes them, each at most once).
     pub fn from_name(name: &[u8]) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.name().as_bytes() == name)
     }
 
-    /// Whether a file's own signature may vouch for it.
+    /// The value's code, from 1 to 7 (never 0).
+    pub const fn code(self) -> u64 {
+        self.0 as u64
+    }
+
+    /// The value whose [`Self::code`] is `code`, if any.
+    pub const fn from_code(code: u64) -> Option<Self> {
+        if code >= 1 && code <= 7 {
+            Some(Self(code as u8))
+        } else {
+            None
+        }
+    }
+
+    /// Whether a signature of the file's own in `security.*` (or
+    /// fs-verity's built-in one) may vouch for it.
     pub const fn signature(self) -> bool {
-        !matches!(self, Self::List)
+        self.0 & 1 != 0
     }
 
     /// Whether an allow list may vouch for it.
     pub const fn list(self) -> bool {
-        !matches!(self, Self::Signature)
+        self.0 & 2 != 0
+    }
+
+    /// Whether a signature of the file's own in `user.*` may vouch for it.
+    pub const fn user_signature(self) -> bool {
+        self.0 & 4 != 0
     }
 }
 

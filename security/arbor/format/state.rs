@@ -12,14 +12,18 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// arbor's part of an inode's security blob.
 ///
-/// A file's content or signature can only change through an open for
-/// write, a truncate, a change of arbor's extended attributes, or a direct
-/// write to its block device (out of scope, as for IMA). arbor counts those
-/// events in `version`: it is bumped when a writer opens the file (before
-/// any write), when the last reference of that writer goes (after all
-/// writes, including through shared mappings, which hold the file), after
-/// a size change and after `security.arbor` or `security.ima` is set or
-/// removed. Measurement, appraisal and audit each record the version they
+/// On a local filesystem, a file's content or signature can only change
+/// through an open for write, a truncate, a change of the extended
+/// attributes a signature is read from, or a direct write to its block
+/// device (out of scope, as for IMA). arbor counts those events in
+/// `version`: it is bumped when a writer opens the file (before any
+/// write), when the last reference of that writer goes (after all writes,
+/// including through shared mappings, which hold the file), after a size
+/// change and after `security.arbor`, `security.ima`, `user.arbor` or
+/// `user.ima` is set or removed. On a network filesystem with a change
+/// attribute (NFS), it is also bumped when the server reports a new one
+/// (see [`InodeState::observe_change_cookie`]). Measurement, appraisal and
+/// audit each record the version they
 /// saw (appraisal also its verdict); while the version is unchanged, the
 /// file is not measured, appraised or audited again. A file that is
 /// modified and then restored is evaluated again, so the list shows what
@@ -60,6 +64,9 @@ pub struct InodeState {
     decision: AtomicU64,
     /// The subject of `decision`: `uid << 32 | euid`.
     decided_for: AtomicU64,
+    /// The [`tag`] of the change attribute the file's server reported
+    /// last (network filesystems); 0 for none.
+    change_cookie: AtomicU64,
 }
 
 /// What a policy decision depends on under a policy whose rules test no
@@ -87,31 +94,27 @@ impl DecisionKey {
 }
 
 /// The decision word while a task writes a decision: no packed decision
-/// has its bits 14 to 31 set.
+/// has its bits 15 to 31 set.
 pub const DECISION_LOCKED: u64 = u64::MAX;
 
 /// Packs `decision`, made for `key`, in one word: the generation (32 bits),
 /// the hook (2), the access bits (4), measure, appraise and audit (3),
-/// what may vouch for the file (2: its index in [`AppraiseBy::ALL`]) and
-/// the template (3: 0 for the default, else 1 + its index in
-/// [`TEMPLATES`]). Generation 0 is never used, so 0 means "none".
+/// what may vouch for the file (3: [`AppraiseBy::code`]) and the template
+/// (3: 0 for the default, else 1 + its index in [`TEMPLATES`]).
+/// Generation 0 is never used, so 0 means "none".
 pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
     let func = Func::ALL.iter().position(|&f| f == key.func).unwrap_or(0) as u64;
     let template = decision
         .template
         .and_then(|t| TEMPLATES.iter().position(|&x| x == t))
         .map_or(0, |i| i as u64 + 1);
-    let by = AppraiseBy::ALL
-        .iter()
-        .position(|&b| b == decision.appraise_by)
-        .unwrap_or(0) as u64;
     u64::from(key.generation) << 32
-        | func << 12
-        | u64::from(key.mask & ACCESS_BITS) << 8
-        | u64::from(decision.measure) << 7
-        | u64::from(decision.appraise) << 6
-        | u64::from(decision.audit) << 5
-        | by << 3
+        | func << 13
+        | u64::from(key.mask & ACCESS_BITS) << 9
+        | u64::from(decision.measure) << 8
+        | u64::from(decision.appraise) << 7
+        | u64::from(decision.audit) << 6
+        | decision.appraise_by.code() << 3
         | template
 }
 
@@ -123,11 +126,11 @@ pub fn unpack_decision(word: u64, key: &DecisionKey) -> Option<Decision> {
         t => Some(*TEMPLATES.get(t as usize - 1)?),
     };
     let decision = Decision {
-        measure: word & 1 << 7 != 0,
-        appraise: word & 1 << 6 != 0,
-        audit: word & 1 << 5 != 0,
+        measure: word & 1 << 8 != 0,
+        appraise: word & 1 << 7 != 0,
+        audit: word & 1 << 6 != 0,
         template,
-        appraise_by: *AppraiseBy::ALL.get((word >> 3 & 0x3) as usize)?,
+        appraise_by: AppraiseBy::from_code(word >> 3 & 0x7)?,
     };
     (key.generation != 0 && pack_decision(key, decision) == word).then_some(decision)
 }
@@ -137,6 +140,17 @@ impl InodeState {
     /// changed.
     pub fn content_changing(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Notes the change attribute `cookie` that the file's server reports
+    /// now: one other than the last noted starts a new version, so a
+    /// change made on the server, which no local hook sees, makes the next
+    /// use evaluate the file again. Tasks that race with different answers
+    /// each start one: never fewer versions than changes.
+    pub fn observe_change_cookie(&self, cookie: u64) {
+        if self.change_cookie.swap(tag(cookie), Ordering::AcqRel) != tag(cookie) {
+            self.content_changing();
+        }
     }
 
     /// The current version.
@@ -293,30 +307,35 @@ pub const fn tag(v: u64) -> u64 {
 }
 
 /// Bits of a version's [`tag`] kept in a verdict word.
-const VERDICT_VERSION_BITS: u32 = 39;
+const VERDICT_VERSION_BITS: u32 = 38;
 /// Bits of the digest-list generation kept in a verdict word.
 const VERDICT_LISTS_BITS: u32 = 21;
+/// Where the generation starts in a verdict word.
+const VERDICT_LISTS_SHIFT: u32 = 4;
 /// Where the version starts in a verdict word.
-const VERDICT_VERSION_SHIFT: u32 = 24;
+const VERDICT_VERSION_SHIFT: u32 = VERDICT_LISTS_SHIFT + VERDICT_LISTS_BITS;
 /// Set in every verdict word, so that none is the "never" zero.
 const VERDICT_PRESENT: u64 = 1 << 63;
 
 /// How a verdict for version `v`, reached under digest-list generation
 /// `lists` for a rule with `appraise_by` `by`, is stored in the `checked`
-/// word: bit 63 set, the low 39 bits of the version's [`tag`] in bits 24
-/// to 62, the low 21 bits of the generation in bits 3 to 23, `by` (its
-/// index in [`AppraiseBy::ALL`]) in bits 1 and 2, the verdict in bit 0. A
+/// word: bit 63 set, the low 38 bits of the version's [`tag`] in bits 25
+/// to 62, the low 21 bits of the generation in bits 4 to 24, `by` (its
+/// [`AppraiseBy::code`], never 0) in bits 1 to 3, the verdict in bit 0. A
 /// verdict is reused only for the same version, generation and `by`, so
 /// loading or removing a list (which bumps the generation) makes every
 /// file be appraised again, and so does a use under a rule that lets other
-/// things vouch. A stale word would need exactly a multiple of 2^39
+/// things vouch. A stale word would need exactly a multiple of 2^38
 /// changes of the file, or of 2^21 list changes, between two uses. Zero
 /// means "never appraised".
 pub fn pack_verdict(v: u64, lists: u32, by: AppraiseBy, trusted: bool) -> u64 {
     let version = tag(v) & ((1 << VERDICT_VERSION_BITS) - 1);
     let lists = u64::from(lists) & ((1 << VERDICT_LISTS_BITS) - 1);
-    let by = AppraiseBy::ALL.iter().position(|&b| b == by).unwrap_or(0) as u64;
-    VERDICT_PRESENT | version << VERDICT_VERSION_SHIFT | lists << 3 | by << 1 | u64::from(trusted)
+    VERDICT_PRESENT
+        | version << VERDICT_VERSION_SHIFT
+        | lists << VERDICT_LISTS_SHIFT
+        | by.code() << 1
+        | u64::from(trusted)
 }
 
 /// The verdict that the `checked` word `c` holds for version `v` under

@@ -28,6 +28,10 @@ use super::merkle::{HashAlgorithm, Params, MAX_SALT_SIZE};
 
 /// Name of the extended attribute.
 pub const NAME: &str = "security.arbor";
+/// Name of the same value where a filesystem carries no `security.*`
+/// attributes (NFS carries only `user.*` ones); the kernel reads it only
+/// where its policy lets a signature there vouch.
+pub const USER_NAME: &str = "user.arbor";
 /// The only layout version defined.
 pub const VERSION: u8 = 1;
 /// Size of the fixed header before the salt.

@@ -184,6 +184,29 @@ impl File {
         dst
     }
 
+    /// The file's change attribute as its filesystem's server reports it
+    /// now: a forced `getattr` (`AT_STATX_FORCE_SYNC`, a round trip to an
+    /// NFS server, whatever the attribute cache holds) asking for
+    /// `STATX_CHANGE_COOKIE`. `None` when the filesystem has no such
+    /// attribute (FUSE, most local filesystems without `SB_I_VERSION`) or
+    /// the server cannot be asked. May sleep.
+    pub(crate) fn change_cookie(&self) -> Option<u64> {
+        // SAFETY: `kstat` is plain data, for which all zeros is valid.
+        let mut stat: bindings::kstat = unsafe { core::mem::zeroed() };
+        // SAFETY: the path of an open file is valid while the file is;
+        // `stat` is writable.
+        let r = unsafe {
+            bindings::vfs_getattr(
+                core::ptr::addr_of!((*self.as_ptr()).f_path),
+                &mut stat,
+                bindings::STATX_CHANGE_COOKIE,
+                bindings::AT_STATX_FORCE_SYNC,
+            )
+        };
+        (r == 0 && stat.result_mask & bindings::STATX_CHANGE_COOKIE != 0)
+            .then_some(stat.change_cookie)
+    }
+
     /// Reads the extended attribute `name` into `buf`, bypassing the
     /// permission checks (as IMA does for `security.ima`): returns the value's
     /// length, or `None` if the file has no such attribute or its filesystem

@@ -262,7 +262,14 @@ struct SignArgs {
     /// Make an IMA sigv3 `security.ima` value instead of `security.arbor`.
     #[arg(long)]
     ima_sigv3: bool,
-    /// Set the extended attribute on each FILE (needs privileges).
+    /// With --write, set `user.arbor` (`user.ima` with --ima-sigv3)
+    /// instead: for filesystems that carry no `security.*` attributes, such
+    /// as NFS. The kernel reads it only where its policy says so
+    /// (`appraise_by=...user_signature`).
+    #[arg(long, requires = "write")]
+    user: bool,
+    /// Set the extended attribute on each FILE (`security.*` needs
+    /// privileges).
     #[arg(long, required_unless_present = "out")]
     write: bool,
     /// Write the value to this file (only with a single FILE).
@@ -466,13 +473,17 @@ fn cmd_sign(args: &SignArgs) -> Result<()> {
     let signer = Signer::load(&args.key, &args.cert)?;
     for file in &args.files {
         let d = digest::digest_file(file, &params, true)?;
-        let (name, value) = if args.ima_sigv3 {
-            ("security.ima", signer.ima_sigv3(params.alg(), &d.digest)?)
-        } else {
-            (
+        let (name, value) = match (args.ima_sigv3, args.user) {
+            (true, false) => ("security.ima", signer.ima_sigv3(params.alg(), &d.digest)?),
+            (true, true) => ("user.ima", signer.ima_sigv3(params.alg(), &d.digest)?),
+            (false, false) => (
                 arbor_format::xattr::NAME,
                 signer.arbor_xattr(&params, &d.digest)?,
-            )
+            ),
+            (false, true) => (
+                arbor_format::xattr::USER_NAME,
+                signer.arbor_xattr(&params, &d.digest)?,
+            ),
         };
         if let Some(out) = &args.out {
             std::fs::write(out, &value)

@@ -412,3 +412,41 @@ fn write_sets_the_xattr() {
         assert_eq!(set, std::fs::read(&out).unwrap(), "{name}");
     }
 }
+
+/// `--write --user` sets `user.arbor` (`user.ima`) to the bytes `--out`
+/// writes, the same value as the `security.*` attribute's, and leaves the
+/// `security.*` attributes alone; `--user` without `--write` is refused.
+#[test]
+fn write_user_sets_the_user_xattr() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data");
+    std::fs::write(&file, noise(9000, 4)).unwrap();
+    if ::xattr::set(&file, "user.probe", b"probe").is_err() {
+        eprintln!("NOTE: cannot set user.* attributes here, --write --user check skipped");
+        return;
+    }
+    let rsa = gen_keys(dir.path(), "rsa");
+    for (flag, name) in [(None, "user.arbor"), (Some("--ima-sigv3"), "user.ima")] {
+        let out = dir.path().join("value");
+        let extra: Vec<&str> = flag.into_iter().chain(["--write", "--user"]).collect();
+        sign_arbor(&rsa, &file, &out, &extra);
+        let set = ::xattr::get(&file, name).unwrap().unwrap();
+        assert_eq!(set, std::fs::read(&out).unwrap(), "{name}");
+        // The same value `--out` alone writes for security.*.
+        let plain = dir.path().join("plain");
+        sign_arbor(&rsa, &file, &plain, &flag.into_iter().collect::<Vec<_>>());
+        assert_eq!(set, std::fs::read(&plain).unwrap(), "{name}");
+    }
+    for name in ["security.arbor", "security.ima"] {
+        assert_eq!(::xattr::get(&file, name).ok().flatten(), None, "{name}");
+    }
+    let out = run(arbor()
+        .args(["sign", "--user", "--key"])
+        .arg(&rsa.key)
+        .arg("--cert")
+        .arg(&rsa.cert)
+        .arg("--out")
+        .arg(dir.path().join("v"))
+        .arg(&file));
+    assert_eq!(out.status.code(), Some(2));
+}

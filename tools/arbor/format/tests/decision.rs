@@ -478,6 +478,7 @@ fn names_are_stable() {
             "mprotect_exec",
             "revoked",
             "not_listed",
+            "changed_while_read",
         ]
     );
     let names: Vec<_> = Violation::ALL.iter().map(|v| v.name()).collect();

@@ -608,7 +608,7 @@ const NOTHING: Decision = Decision {
     appraise: false,
     audit: false,
     template: None,
-    appraise_by: AppraiseBy::SignatureOrList,
+    appraise_by: AppraiseBy::SIGNATURE_OR_LIST,
 };
 
 fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
@@ -617,7 +617,7 @@ fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
         appraise,
         audit,
         template: None,
-        appraise_by: AppraiseBy::SignatureOrList,
+        appraise_by: AppraiseBy::SIGNATURE_OR_LIST,
     }
 }
 
@@ -913,11 +913,12 @@ fn longest_rendered_rule() {
         template: Some(Template::ImaSigV2),
         appraise_by: None,
     };
-    // `appraise_by=signature|list` (appraise rules only) is longer still.
+    // `appraise_by=signature|list|user_signature` (appraise rules only) is
+    // longer still.
     let appraise = Rule {
         action: Action::Appraise,
         template: None,
-        appraise_by: Some(AppraiseBy::SignatureOrList),
+        appraise_by: AppraiseBy::from_name(b"signature|list|user_signature"),
         ..worst
     };
     let without_options = Rule {
@@ -1295,10 +1296,37 @@ fn appraise_by_is_an_option_of_appraise_rules() {
         let moved = format!("appraise appraise_by={} func=BPRM_CHECK", by.name());
         assert_eq!(parse(moved.as_bytes()).unwrap().0, rules);
     }
-    assert!(AppraiseBy::SignatureOrList.signature() && AppraiseBy::SignatureOrList.list());
-    assert!(AppraiseBy::Signature.signature() && !AppraiseBy::Signature.list());
-    assert!(!AppraiseBy::List.signature() && AppraiseBy::List.list());
-    assert_eq!(AppraiseBy::default(), AppraiseBy::SignatureOrList);
+    assert!(AppraiseBy::SIGNATURE_OR_LIST.signature() && AppraiseBy::SIGNATURE_OR_LIST.list());
+    assert!(AppraiseBy::SIGNATURE.signature() && !AppraiseBy::SIGNATURE.list());
+    assert!(!AppraiseBy::LIST.signature() && AppraiseBy::LIST.list());
+    assert_eq!(AppraiseBy::default(), AppraiseBy::SIGNATURE_OR_LIST);
+    // Every non-empty set of the three sources, each source in the values
+    // that name it and in no other.
+    assert_eq!(AppraiseBy::ALL.len(), 7);
+    for by in AppraiseBy::ALL {
+        let names: Vec<&str> = by.name().split('|').collect();
+        assert_eq!(
+            by.signature(),
+            names.contains(&"signature"),
+            "{}",
+            by.name()
+        );
+        assert_eq!(by.list(), names.contains(&"list"), "{}", by.name());
+        assert_eq!(
+            by.user_signature(),
+            names.contains(&"user_signature"),
+            "{}",
+            by.name()
+        );
+        assert_eq!(AppraiseBy::from_code(by.code()), Some(by));
+    }
+    assert_eq!(AppraiseBy::from_code(0), None);
+    assert_eq!(AppraiseBy::from_code(8), None);
+    assert!(!AppraiseBy::default().user_signature());
+    assert_eq!(
+        AppraiseBy::from_name(b"signature|list|user_signature").map(AppraiseBy::code),
+        Some(7)
+    );
     for (text, kind) in [
         (
             "appraise appraise_by=sig",
@@ -1306,6 +1334,22 @@ fn appraise_by_is_an_option_of_appraise_rules() {
         ),
         (
             "appraise appraise_by=list|signature",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=user_signature|signature",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=signature|signature",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=signature|",
+            ErrorKind::BadValue(Condition::AppraiseBy),
+        ),
+        (
+            "appraise appraise_by=user",
             ErrorKind::BadValue(Condition::AppraiseBy),
         ),
         (
@@ -1339,11 +1383,11 @@ fn appraise_by_is_an_option_of_appraise_rules() {
     let open = req(Func::FileCheck, MAY_READ, EXT4, 0);
     let policy = "appraise func=BPRM_CHECK appraise_by=signature\n\
                   appraise appraise_by=list\n";
-    assert_eq!(decide(policy, &exec).appraise_by, AppraiseBy::Signature);
-    assert_eq!(decide(policy, &open).appraise_by, AppraiseBy::List);
+    assert_eq!(decide(policy, &exec).appraise_by, AppraiseBy::SIGNATURE);
+    assert_eq!(decide(policy, &open).appraise_by, AppraiseBy::LIST);
     assert_eq!(
         decide("appraise", &exec).appraise_by,
-        AppraiseBy::SignatureOrList
+        AppraiseBy::SIGNATURE_OR_LIST
     );
     let excluded = "dont_appraise func=BPRM_CHECK\nappraise appraise_by=list\n";
     assert_eq!(decide(excluded, &exec), NOTHING);

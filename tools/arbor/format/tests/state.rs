@@ -38,7 +38,7 @@ fn all_zero_is_nothing_done() {
 #[test]
 fn verdicts_are_kept_per_version_list_generation_and_rule() {
     const GENERATIONS: [u32; 5] = [0, 1, 2, (1 << 21) - 1, u32::MAX];
-    const BY: AppraiseBy = AppraiseBy::SignatureOrList;
+    const BY: AppraiseBy = AppraiseBy::SIGNATURE_OR_LIST;
     for &v in &VERSIONS {
         for &g in &GENERATIONS {
             for by in AppraiseBy::ALL {
@@ -79,7 +79,7 @@ fn verdicts_are_kept_per_version_list_generation_and_rule() {
                 s.set_verdict(v, g, BY, trusted);
                 assert_eq!(s.verdict(v, g, BY), Some(trusted));
                 assert_eq!(s.verdict(v, g.wrapping_add(1), BY), None);
-                assert_eq!(s.verdict(v, g, AppraiseBy::List), None);
+                assert_eq!(s.verdict(v, g, AppraiseBy::LIST), None);
                 assert_eq!(s.trusted(v), trusted);
                 assert_eq!(s.verdict(v.wrapping_add(1), g, BY), None);
                 assert!(!s.trusted(v.wrapping_add(1)));
@@ -356,4 +356,40 @@ fn covered_follows_the_version_and_the_lists() {
             assert_eq!(s.measured(v), fresh.measured(v));
         }
     }
+}
+
+/// A network filesystem's change attribute: the same value keeps the
+/// version (and so the verdict), another value starts a new version, and
+/// going back to an earlier value is a change too.
+#[test]
+fn change_cookies_start_versions() {
+    let s = InodeState::default();
+    s.observe_change_cookie(7);
+    let v = s.version();
+    s.set_verdict(v, 0, AppraiseBy::default(), true);
+    s.observe_change_cookie(7);
+    assert_eq!(s.version(), v);
+    assert_eq!(s.verdict(s.version(), 0, AppraiseBy::default()), Some(true));
+    for (cookie, bumps) in [(8, 1), (8, 0), (7, 1), (u64::MAX, 1), (0, 1), (0, 0)] {
+        let before = s.version();
+        s.observe_change_cookie(cookie);
+        assert_eq!(s.version() - before, bumps, "cookie {cookie}");
+    }
+    assert_eq!(s.verdict(s.version(), 0, AppraiseBy::default()), None);
+    assert!(!s.trusted(s.version()));
+    // Tasks racing with two answers start at least one version per change.
+    let s = InodeState::default();
+    s.observe_change_cookie(1);
+    let before = s.version();
+    std::thread::scope(|t| {
+        for i in 0..4u64 {
+            let s = &s;
+            t.spawn(move || {
+                for _ in 0..1000 {
+                    s.observe_change_cookie(2 + i % 2);
+                }
+            });
+        }
+    });
+    assert!(s.version() > before);
 }

@@ -248,6 +248,34 @@ for word in hello pwned; do
 done
 sign "$x/dyn-hello" trusted "$x/dyn-hello.sig"
 
+# --- remote files (guest-nfs.sh) ---
+# Programs the guest serves over NFS from its exported ext4 image, each
+# distinct: v1 and v2, two signed versions of one program (v2 replaces v1
+# on the server); one unsigned; one signed by the untrusted key; one with
+# an IMA sigv3 (set as user.ima). Their signatures are the values
+# security.arbor and security.ima would hold; user.arbor and user.ima hold
+# the same bytes. "v1+X" is v1 with "X" appended on the server.
+nf=$t/nfs
+mkdir -p "$nf/bin" "$nf/sig"
+n=60
+for p in v1 v2 unsigned untrusted imasig; do
+	n=$((n + 1))
+	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$nf/bin/prog-$p"
+	chmod 755 "$nf/bin/prog-$p"
+done
+sign "$nf/bin/prog-v1" trusted "$nf/sig/prog-v1"
+sign "$nf/bin/prog-v2" trusted "$nf/sig/prog-v2"
+sign "$nf/bin/prog-untrusted" untrusted "$nf/sig/prog-untrusted"
+"$arbor" sign --ima-sigv3 --key "$keys/trusted.key" --cert "$keys/trusted.pem" \
+	--out "$nf/sig/prog-imasig" "$nf/bin/prog-imasig"
+tmp=$(mktemp)
+{ cat "$nf/bin/prog-v1"; printf X; } > "$tmp"
+{
+	for p in v1 v2 imasig; do echo "prog-$p $(digest "$nf/bin/prog-$p")"; done
+	echo "prog-v1+X $(digest "$tmp")"
+} > "$nf/expected"
+rm -f "$tmp"
+
 # --- digest lists (guest-digest-lists.sh) ---
 # Programs with no signature of their own, each distinct: one an allow
 # list holds, one a second allow list holds (removed later), one no list

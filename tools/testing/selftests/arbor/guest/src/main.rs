@@ -385,6 +385,39 @@ fn setxattr(args: &[std::ffi::OsString]) -> ! {
     exit(0)
 }
 
+/// mount(2) with string data, as busybox's mount cannot pass it for NFSv4
+/// (it speaks the NFSv2/3 binary mount data itself): prints "ok" or
+/// "errno N".
+fn mount(args: &[std::ffi::OsString]) -> ! {
+    let [source, target, fstype, data] = args else {
+        eprintln!("usage: arbor-guest mount SOURCE TARGET TYPE DATA");
+        exit(2)
+    };
+    let (source, target, fstype, data) = (
+        cstring(source),
+        cstring(target),
+        cstring(fstype),
+        cstring(data),
+    );
+    // SAFETY: NUL-terminated strings; the data is a NUL-terminated string
+    // too, which is what NFS's text mount options are.
+    let r = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            0,
+            data.as_ptr().cast(),
+        )
+    };
+    if r != 0 {
+        println!("errno {}", errno());
+        exit(1)
+    }
+    println!("ok");
+    exit(0)
+}
+
 /// Maps the first page of PATH, executable at once (`mprotect == false`)
 /// or read-only and then made executable.
 fn map_exec(args: &[std::ffi::OsString], mprotect: bool) -> ! {
@@ -446,6 +479,7 @@ fn main() {
             exit(0)
         }
         Some("setxattr") => setxattr(&args[1..]),
+        Some("mount") => mount(&args[1..]),
         Some("fsverity-add-cert") => fsverity_add_cert(&args[1..]),
         Some("write-without-cap") => write_without_cap(&args[1..]),
         Some("mmap-exec") => map_exec(&args[1..], false),

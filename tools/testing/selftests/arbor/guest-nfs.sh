@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: GPL-2.0
+# Remote files (a boot of its own: arbor_job=nfs.sh). This guest is both
+# an NFSv4.2 server and its client, over loopback: the server exports the
+# ext4 test image (/dev/vdb, mounted at /srv), the client mounts the export
+# at /net. A file the tests change "on the server" is written through
+# /srv, never through the mount: for the client, that is a server changing
+# files behind its back. There are no nfs-utils here: the script starts
+# nfsd through /proc/fs/nfsd and answers the export caches that rpc.mountd
+# would answer by writing their channels itself.
+A=/sys/kernel/security/arbor
+T=/arbor-tests
+N=$T/nfs
+EACCES=13
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1: $2"; }
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "got '$2', want '$3'"; fi; }
+entries_for() { awk -v p="$1" '$5 == p' "$A/ascii_runtime_measurements"; }
+count() { entries_for "$1" | grep -c .; }
+digest_of() { awk -v p="$1" '$1 == p {print "verity:sha256:" $2}' $N/expected; }
+hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+echo 1000000 > /proc/sys/kernel/printk_ratelimit_burst
+
+# --- the server and the client ---
+ifconfig lo 127.0.0.1 up
+mkdir -p /srv /net
+if ! mount -t ext4 /dev/vdb /srv; then
+	notok "nfs: the ext4 image to export is mounted" "mount failed"
+	exit 0
+fi
+S=/srv/nfs
+C=/net/nfs
+mkdir -p $S
+mount -t nfsd nfsd /proc/fs/nfsd
+# NFSv4 only (v2 may not be built: its refusal does not matter). A grace
+# period of 10 s, the least nfsd takes, ended at once below: no client
+# has state to reclaim. Ending it needs a client-tracking method: the
+# kernel's legacy one, which keeps its records in this directory.
+for v in -2 -3 +4 +4.1 +4.2; do echo $v > /proc/fs/nfsd/versions 2>/dev/null; done
+mkdir -p /var/lib/nfs/v4recovery
+echo 10 > /proc/fs/nfsd/nfsv4gracetime
+echo 10 > /proc/fs/nfsd/nfsv4leasetime
+# What rpc.mountd would answer: 127.0.0.1 is in domain "local"; /srv is
+# exported to it as the NFSv4 pseudo-root (fsid 0), flags 0x2402
+# (insecure port, no subtree check, fsid given), anonymous uid and gid
+# 65534; the filehandle of fsid 0 is /srv. Expiry: far in the future.
+echo "nfsd 127.0.0.1 2147483647 local" > /proc/net/rpc/auth.unix.ip/channel
+echo "local /srv 2147483647 9218 65534 65534 0" > /proc/net/rpc/nfsd.export/channel
+echo 'local 1 \x00000000 2147483647 /srv' > /proc/net/rpc/nfsd.fh/channel
+echo "tcp 2049" > /proc/fs/nfsd/portlist
+echo 2 > /proc/fs/nfsd/threads
+expect_eq "nfs: the server's grace period ends on request" \
+	"$(echo Y > /proc/fs/nfsd/v4_end_grace && cat /proc/fs/nfsd/v4_end_grace)" Y
+expect_eq "nfs: the client mounts the export (NFSv4.2 over loopback)" \
+	"$(arbor-guest mount 127.0.0.1:/ /net nfs4 vers=4.2,addr=127.0.0.1,clientaddr=127.0.0.1)" ok
+expect_eq "nfs: the mount is NFS (fsmagic 0x6969)" "$(stat -f -c %t /net)" 6969
+
+# The guest's tools stay runnable in enforcing mode.
+arbor-guest setxattr /bin/busybox security.arbor $T/sig/busybox
+arbor-guest setxattr /bin/arbor-guest security.arbor $T/sig/arbor-guest
+
+# serve NAME PROG [ATTR VALUE_FILE]: the server gets a copy of prog-PROG
+# as $S/NAME, with ATTR set to the bytes of VALUE_FILE.
+serve() {
+	if ! cp $N/bin/prog-$2 $S/$1 || ! chmod 755 $S/$1 ||
+		{ [ -n "$3" ] && ! arbor-guest setxattr $S/$1 $3 $4; }; then
+		notok "nfs: the server has $1" "cannot copy prog-$2 or set $3"
+	fi
+}
+serve v1 v1 user.arbor $N/sig/prog-v1
+serve unsigned unsigned
+serve untrusted untrusted user.arbor $N/sig/prog-untrusted
+serve wrongsig unsigned user.arbor $N/sig/prog-v1
+serve imasig imasig user.ima $N/sig/prog-imasig
+serve ignored v1 user.arbor $N/sig/prog-v1
+echo 1 > $A/enforce
+
+# --- a user.* signature vouches only where the policy says so ---
+expect_eq "nfs, default policy: a program signed in user.arbor only is refused" \
+	"$(arbor-guest exec $C/ignored hello)" "exec-errno $EACCES"
+expect_eq "nfs, default policy: refused as unsigned" \
+	"$(dmesg | grep -c "arbor: exec: $C/ignored: untrusted (unsigned): denied")" 1
+# NFS mounts, and only they, let user.* vouch; the rest of the default
+# policy stays as it was.
+{
+	echo "appraise func=BPRM_CHECK fsmagic=0x6969 appraise_by=signature|list|user_signature"
+	echo "appraise func=MMAP_CHECK mask=^MAY_EXEC fsmagic=0x6969 appraise_by=signature|list|user_signature"
+	cat $A/policy
+} > /tmp/nfs-policy.txt
+expect_eq "nfs: a policy that lets user.* vouch on NFS loads" \
+	"$(arbor-guest write-file $A/policy /tmp/nfs-policy.txt)" ok
+cp $N/bin/prog-v1 /tmp/v1-local
+chmod 755 /tmp/v1-local
+arbor-guest setxattr /tmp/v1-local user.arbor $N/sig/prog-v1
+expect_eq "tmpfs: user.arbor is still ignored where the policy does not allow it" \
+	"$(arbor-guest exec /tmp/v1-local hello)" "exec-errno $EACCES"
+
+# --- appraisal and measurement through the mount ---
+expect_eq "nfs: a program signed in user.arbor runs" "$(arbor-guest exec $C/v1 hello)" hello
+expect_eq "nfs: one entry for it, under the client's path" "$(count $C/v1)" 1
+expect_eq "nfs: its digest is what fsverity digest computes on the host" \
+	"$(entries_for $C/v1 | awk '{print $4}')" "$(digest_of prog-v1)"
+# nfsd's own open of the file, as root, is measured too (the default
+# FILE_CHECK rule), under the server's path: apart from the client's.
+expect_eq "nfs: nfsd's open is measured under the server's path, with the same digest" \
+	"$(entries_for $S/v1 | awk '{print $4}' | sort -u)" "$(digest_of prog-v1)"
+expect_eq "nfs: its entry carries the user.arbor signature" \
+	"$(entries_for $C/v1 | awk '{print $6}')" "$(hex $N/sig/prog-v1)"
+expect_eq "nfs: an unsigned program is refused" "$(arbor-guest exec $C/unsigned hello)" "exec-errno $EACCES"
+expect_eq "nfs: a program signed by an untrusted key is refused" \
+	"$(arbor-guest exec $C/untrusted hello)" "exec-errno $EACCES"
+expect_eq "nfs: a program carrying another file's signature is refused" \
+	"$(arbor-guest exec $C/wrongsig hello)" "exec-errno $EACCES"
+expect_eq "nfs: a program with an IMA sigv3 in user.ima runs" "$(arbor-guest exec $C/imasig hello)" hello
+expect_eq "nfs: the sigv3 program's digest is fsverity digest's" \
+	"$(entries_for $C/imasig | awk '{print $4}')" "$(digest_of prog-imasig)"
+expect_eq "nfs: a signed program maps executable" "$(arbor-guest mmap-exec $C/v1)" ok
+expect_eq "nfs: an unsigned program does not map executable" \
+	"$(arbor-guest mmap-exec $C/unsigned)" "errno $EACCES"
+expect_eq "nfs: mprotect(PROT_EXEC) of a mapping of a signed program is refused" \
+	"$(arbor-guest mprotect-exec $C/v1)" "errno $EACCES"
+
+# --- files changed on the server, behind the client's back ---
+serve changed v1 user.arbor $N/sig/prog-v1
+expect_eq "server change: the signed program runs first" "$(arbor-guest exec $C/changed hello)" hello
+printf X >> $S/changed
+expect_eq "server change: after a byte is appended on the server, it is refused" \
+	"$(arbor-guest exec $C/changed hello)" "exec-errno $EACCES"
+expect_eq "server change: a new entry" "$(count $C/changed)" 2
+expect_eq "server change: the new entry has the changed content's digest" \
+	"$(entries_for $C/changed | tail -n 1 | awk '{print $4}')" "$(digest_of prog-v1+X)"
+expect_eq "server change: refused again at the next exec" \
+	"$(arbor-guest exec $C/changed hello)" "exec-errno $EACCES"
+
+serve replaced v1 user.arbor $N/sig/prog-v1
+expect_eq "replacement: v1 runs" "$(arbor-guest exec $C/replaced hello)" hello
+cat $N/bin/prog-v2 > $S/replaced
+arbor-guest setxattr $S/replaced user.arbor $N/sig/prog-v2
+expect_eq "replacement: v2 with its own signature runs" "$(arbor-guest exec $C/replaced hello)" hello
+expect_eq "replacement: v2's entry has v2's digest" \
+	"$(entries_for $C/replaced | tail -n 1 | awk '{print $4}')" "$(digest_of prog-v2)"
+serve stale v1 user.arbor $N/sig/prog-v1
+expect_eq "stale signature: v1 runs" "$(arbor-guest exec $C/stale hello)" hello
+cat $N/bin/prog-v2 > $S/stale
+expect_eq "stale signature: v2 under v1's signature is refused" \
+	"$(arbor-guest exec $C/stale hello)" "exec-errno $EACCES"
+serve renamed v1 user.arbor $N/sig/prog-v1
+expect_eq "rename into place: v1 runs" "$(arbor-guest exec $C/renamed hello)" hello
+serve .renamed.new v2 user.arbor $N/sig/prog-v2
+mv $S/.renamed.new $S/renamed
+expect_eq "rename into place: v2 runs" "$(arbor-guest exec $C/renamed hello)" hello
+expect_eq "rename into place: v2's entry has v2's digest" \
+	"$(entries_for $C/renamed | tail -n 1 | awk '{print $4}')" "$(digest_of prog-v2)"
+
+# --- the server's change attribute: asked for at every use ---
+# An audit rule emits one record per file version: a second exec of an
+# unchanged file reuses the verdict (no record), a change made on the
+# server is a new version (a record), though no local hook saw it.
+{ echo "audit func=BPRM_CHECK fsmagic=0x6969"; cat $A/policy; } > /tmp/nfs-audit.txt
+arbor-guest write-file $A/policy /tmp/nfs-audit.txt > /dev/null
+audits() { dmesg | grep -c "type=1805 .*op=audit cause=matched func=BPRM_CHECK .* path=\"$C/$1\""; }
+serve audited v1 user.arbor $N/sig/prog-v1
+arbor-guest exec $C/audited hello > /dev/null
+arbor-guest exec $C/audited hello > /dev/null
+expect_eq "change attribute: two execs of an unchanged file, one audit record" "$(audits audited)" 1
+cat $N/bin/prog-v2 > $S/audited
+arbor-guest setxattr $S/audited user.arbor $N/sig/prog-v2
+expect_eq "change attribute: the version replaced on the server runs" \
+	"$(arbor-guest exec $C/audited hello)" hello
+arbor-guest exec $C/audited hello > /dev/null
+expect_eq "change attribute: the server's change is a new version, audited once" "$(audits audited)" 2
+arbor-guest write-file $A/policy /tmp/nfs-policy.txt > /dev/null
+
+# A descriptor opened on the client before the server rewrites the signed
+# code in place (same size): mapping it executable afterwards asks the
+# server, sees the change, reads the new content and refuses it. The
+# attacker's code (returns 66) never runs.
+cp $T/attack/code-good $S/code
+arbor-guest setxattr $S/code user.arbor $T/attack/code-good.sig
+got=$(arbor-guest steps open-ro:f:$C/code call-fd:f open-rw:s:$S/code pwrite:s:$T/attack/code-bad:0 \
+	call-fd:f | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+expect_eq "server rewrite under an open descriptor: mapping it again is refused" "$got" \
+	"open-ro ok; call-fd ret 42; open-rw ok; pwrite ok; call-fd errno $EACCES"
+
+# --- hostile user.arbor values (the malformed security.arbor cases) ---
+# On small scripts of their own (the content does not matter: each value
+# is refused before the content is looked at). Values larger than an ext4
+# block cannot be stored on the server.
+n=0
+for b in $T/bad/*; do
+	name=$(basename $b)
+	[ $name = 64KiB ] && continue
+	printf '#!/bin/busybox true\n# %s\n' $name > $S/bad-$name
+	chmod 755 $S/bad-$name
+	arbor-guest setxattr $S/bad-$name user.arbor $b || notok "nfs: the server has bad-$name" "setxattr"
+	n=$((n + 1))
+	expect_eq "nfs, hostile user.arbor ($name): refused" \
+		"$(arbor-guest exec $C/bad-$name hello)" "exec-errno $EACCES"
+done
+expect_eq "nfs: every hostile value was tried" "$n" 13
+
+echo 0 > $A/enforce
+umount /net
+echo 0 > /proc/fs/nfsd/threads
+umount /srv
