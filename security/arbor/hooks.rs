@@ -18,7 +18,8 @@
 //!   I/O: only the cached verdict, and in permissive mode a violation
 //!   entry (the list's mutex and the TPM rank below inode locks: nothing
 //!   takes an inode lock while holding them).
-//! - `inode_setattr`: the inode's `i_rwsem` held. As `file_open`.
+//! - `inode_setattr`, `inode_setxattr`, `inode_removexattr`: the inode's
+//!   `i_rwsem` held. As `file_open`.
 //! - `file_release`, `inode_post_setattr`, `inode_post_setxattr`,
 //!   `inode_post_removexattr`, `inode_setintegrity`: atomic updates of the
 //!   blob only.
@@ -168,6 +169,17 @@ impl Lsm for Arbor {
         }
     }
 
+    /// `user.arbor` or `user.ima` about to be set: refused for a file
+    /// arbor trusts (see [`Change::UserSignature`]).
+    fn inode_setxattr(dentry: &Dentry, name: &CStr) -> Result {
+        guard_user_signature(dentry, name)
+    }
+
+    /// `user.arbor` or `user.ima` about to be removed: likewise.
+    fn inode_removexattr(dentry: &Dentry, name: &CStr) -> Result {
+        guard_user_signature(dentry, name)
+    }
+
     fn inode_post_setxattr(dentry: &Dentry, name: &CStr) {
         signature_changed(dentry, name);
     }
@@ -212,6 +224,20 @@ impl Lsm for Arbor {
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses, in enforcing mode, a change to `user.arbor` or `user.ima` of
+/// a regular file arbor trusts.
+fn guard_user_signature(dentry: &Dentry, name: &CStr) -> Result {
+    if !matches!(name.as_bytes(), b"user.arbor" | b"user.ima")
+        || !dentry.inode().is_some_and(|i| i.is_regular())
+    {
+        return Ok(());
+    }
+    match ARBOR.get() {
+        Some(arbor) => measure::guard_trusted(arbor, Change::UserSignature(dentry)),
+        None => Ok(()),
     }
 }
 

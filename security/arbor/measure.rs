@@ -184,9 +184,14 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     // version. Without one, no verdict is reused.
     let remote = inode.content_changes_unseen();
     let cookie = match state {
-        Some(s) if remote => file
-            .change_cookie()
-            .inspect(|&c| s.observe_change_cookie(c)),
+        Some(s) if remote && (decided.measure || decided.appraise || decided.audit) => {
+            let cookie = file.change_cookie();
+            match cookie {
+                Some(c) => s.observe_change_cookie(c),
+                None => s.forget_change_cookie(),
+            }
+            cookie
+        }
         _ => None,
     };
     let version = version(state, inode);
@@ -241,13 +246,25 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             unseen_changes: facts.unseen_changes,
             cookie,
             template,
+            decided: Work {
+                measure: decided.measure,
+                appraise: decided.appraise,
+                audit: decided.audit,
+            },
         };
         Some(evaluate(arbor, &target, work)?)
     } else {
         None
     };
     drop(writers_denied);
-    let verdict = decision::reusable_verdict(&facts);
+    // A version that changed on the server while it was read was evaluated
+    // whole (appraised too, if the policy appraises it): the verdict
+    // reused for the version planned for no longer applies.
+    let verdict = match &appraisal {
+        Some(e) if e.moved => None,
+        _ => decision::reusable_verdict(&facts),
+    };
+    let appraisal = appraisal.map(|e| e.outcome);
     match decision::conclude(decided.appraise, mode::enforcing(), verdict, appraisal) {
         Conclusion::Allow => Ok(()),
         Conclusion::Untrusted(reason) => untrusted(func, path, reason),
@@ -305,20 +322,36 @@ pub(crate) fn mprotect(file: &File, mask: u32) -> Result {
     untrusted(Func::MprotectCheck, path, Some(Reason::MadeExecutable))
 }
 
-/// A change to a file's content that [`guard_trusted`] looks at.
+/// A change to a file that [`guard_trusted`] looks at.
 pub(crate) enum Change<'a> {
     /// The file is being opened for writing.
     Open(&'a File),
     /// The size of the dentry's (regular, positive) inode is changing.
     Resize(&'a Dentry),
+    /// `user.arbor` or `user.ima` of the dentry's (regular, positive)
+    /// inode is being set or removed: a new version, which would lift
+    /// the guard against writers, and which the file's owner can start
+    /// with no privilege (unlike `security.*`).
+    UserSignature(&'a Dentry),
 }
 
 impl Change<'_> {
-    /// The violation the change is, when permissive mode allows it.
-    fn violation(&self) -> Violation {
+    /// The change's name in log lines and audit records.
+    fn name(&self) -> &'static str {
         match self {
-            Self::Open(_) => Violation::OpenForWrite,
-            Self::Resize(_) => Violation::Truncate,
+            Self::Open(_) => Violation::OpenForWrite.name(),
+            Self::Resize(_) => Violation::Truncate.name(),
+            Self::UserSignature(_) => "user_signature",
+        }
+    }
+
+    /// The violation the change is, when permissive mode allows it: none
+    /// for a signature change, which changes no content.
+    fn violation(&self) -> Option<Violation> {
+        match self {
+            Self::Open(_) => Some(Violation::OpenForWrite),
+            Self::Resize(_) => Some(Violation::Truncate),
+            Self::UserSignature(_) => None,
         }
     }
 }
@@ -327,10 +360,10 @@ impl Change<'_> {
 /// arbor trusts its current version. In permissive mode the change is
 /// allowed, and recorded as a violation.
 pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
-    let cause = change.violation();
+    let (cause, violation) = (change.name(), change.violation());
     let inode = match change {
         Change::Open(f) => f.data_inode(),
-        Change::Resize(d) => match d.inode() {
+        Change::Resize(d) | Change::UserSignature(d) => match d.inode() {
             Some(i) => i,
             None => return Ok(()),
         },
@@ -342,13 +375,13 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
     let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
     let path = match change {
         Change::Open(f) => f.path(&mut pathbuf),
-        Change::Resize(d) => d.path(&mut pathbuf),
+        Change::Resize(d) | Change::UserSignature(d) => d.path(&mut pathbuf),
     };
     let enforcing = mode::enforcing();
     if log_ratelimit() {
         pr_info!(
             "{}: {}: changing a trusted file: {}\n",
-            cause.name(),
+            cause,
             BStr(path),
             mode::action(enforcing)
         );
@@ -356,13 +389,14 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
     audit::emit(AuditOp::Untrusted {
         func: Func::FileCheck.name(),
         path,
-        cause: cause.name(),
+        cause,
         enforcing,
     });
-    if enforcing {
-        return Err(EACCES);
+    match (enforcing, violation) {
+        (true, _) => Err(EACCES),
+        (false, Some(v)) => record_violation(arbor, Func::FileCheck, path, v, default_template()),
+        (false, None) => Ok(()),
     }
-    record_violation(arbor, Func::FileCheck, path, cause, default_template())
 }
 
 /// Records a violation: an entry of `template` with an all-zero file
@@ -414,8 +448,8 @@ enum SigXattr {
     Ima { value: KVVec<u8>, user: bool },
     /// None of those read.
     Absent,
-    /// Reading one failed.
-    Unreadable,
+    /// Reading one failed (a `user.*` one when `user`).
+    Unreadable { user: bool },
 }
 
 /// The attributes a signature is read from, in order: the first present
@@ -445,7 +479,7 @@ fn read_signature(file: &File, by: AppraiseBy) -> Result<SigXattr> {
             Ok(Some(value)) => return Ok(SigXattr::Arbor { value, user }),
             Ok(None) => continue,
             Err(e) if e == ENOMEM => return Err(e),
-            Err(_) => return Ok(SigXattr::Unreadable),
+            Err(_) => return Ok(SigXattr::Unreadable { user }),
         }
     }
     Ok(SigXattr::Absent)
@@ -498,6 +532,19 @@ struct Target<'a> {
     cookie: Option<u64>,
     /// The template of the entry, if the file is measured.
     template: Template,
+    /// The work the policy's decision asks for on a version nothing was
+    /// done for yet: what is done when the server reports a change while
+    /// the file is read.
+    decided: Work,
+}
+
+/// What [`evaluate`] found.
+struct Evaluated {
+    /// The appraisal's outcome (success when nothing was appraised).
+    outcome: Result<(), Reason>,
+    /// The server reported a change while the file was read: the version
+    /// planned for is gone, and the one evaluated is a new one.
+    moved: bool,
 }
 
 /// How many times a file whose server reports a change while it is read
@@ -522,7 +569,7 @@ fn signature_of(found: &SigXattr) -> (Signature<'_>, &[u8], bool) {
             sig => (sig, &value[..], *user),
         },
         SigXattr::Absent => (Signature::None, &[][..], false),
-        SigXattr::Unreadable => (Signature::Unreadable, &[][..], false),
+        SigXattr::Unreadable { user } => (Signature::Unreadable, &[][..], *user),
     }
 }
 
@@ -559,7 +606,7 @@ fn read_version(
 /// Does the `work` on the current content of `target.file`: measures it
 /// (appending one entry of `target.template`), appraises it, audits it.
 /// Returns the appraisal outcome.
-fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(), Reason>> {
+fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evaluated> {
     let &Target {
         file,
         path,
@@ -571,31 +618,35 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
         unseen_changes,
         cookie,
         template,
+        decided,
     } = target;
     let fsverity_sig = state.is_some_and(|s| s.fsverity_sig_valid());
-    // `ima-ng` and `ima-sig` record the plain SHA-256 of the content,
-    // hashed in the same pass as the Merkle tree.
-    let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
-    // With predictable PCRs, a file an allow list holds is not measured
-    // on its own: its list's entry covers it.
-    let predictable = work.measure && digest_lists::predictable_pcr();
     // Where the server has a change attribute, it must be the same after
     // the signature and content were read as before: else they may be of
     // different versions, and are read again as the next version.
-    let (mut version, mut cookie, mut retries) = (version, cookie, CHANGED_RETRIES);
+    let (mut version, mut before, mut retries) = (version, cookie, CHANGED_RETRIES);
     let Read { found, computed } = loop {
+        // `ima-ng` and `ima-sig` record the plain SHA-256 of the content,
+        // hashed in the same pass as the Merkle tree.
+        let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
         let read = read_version(arbor, file, by, content)?;
-        let Some(before) = cookie else {
+        let Some(b) = before else {
             break read;
         };
         let after = file.change_cookie();
-        if after == Some(before) {
+        if after == Some(b) {
             break read;
         }
-        if let (Some(s), Some(c)) = (state, after) {
-            s.observe_change_cookie(c);
+        // Changed, or the server did not answer: the next read is checked
+        // against a fresh answer, if there is one.
+        let next = after.or_else(|| file.change_cookie());
+        if let Some(s) = state {
+            match next {
+                Some(c) => s.observe_change_cookie(c),
+                None => s.forget_change_cookie(),
+            }
         }
-        if retries == 0 || after.is_none() {
+        if retries == 0 || next.is_none() {
             if log_ratelimit() {
                 pr_warn!(
                     "{}: {}: changed on its server while read\n",
@@ -606,11 +657,20 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             if work.measure {
                 record_violation(arbor, func, path, Violation::NoDigest, template)?;
             }
-            return Ok(Err(Reason::ChangedWhileRead));
+            return Ok(Evaluated {
+                outcome: Err(Reason::ChangedWhileRead),
+                moved: true,
+            });
         }
         retries -= 1;
-        (version, cookie) = (self::version(state, file.data_inode()), after);
+        (version, before) = (self::version(state, file.data_inode()), next);
+        // Nothing was done for the new version yet.
+        work = decided;
     };
+    let moved = retries != CHANGED_RETRIES;
+    // With predictable PCRs, a file an allow list holds is not measured
+    // on its own: its list's entry covers it.
+    let predictable = work.measure && digest_lists::predictable_pcr();
     let (sig, value, user) = signature_of(&found);
     let (alg, digest, plain, outcome, listed) = match computed {
         Ok(FileDigests {
@@ -653,7 +713,10 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             if work.measure {
                 record_violation(arbor, func, path, Violation::NoDigest, template)?;
             }
-            return Ok(Err(Reason::NoDigest));
+            return Ok(Evaluated {
+                outcome: Err(Reason::NoDigest),
+                moved,
+            });
         }
     };
 
@@ -683,7 +746,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
                         reread = read_xattr(file, name).ok().flatten();
                         reread.as_deref()
                     }
-                    SigXattr::Absent | SigXattr::Unreadable => None,
+                    SigXattr::Absent | SigXattr::Unreadable { .. } => None,
                 };
                 ima.filter(|v| imasig::is_signature(v)).unwrap_or_default()
             }
@@ -729,7 +792,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, work: Work) -> Result<Result<(),
             digest: (alg.name(), digest.as_bytes()),
         });
     }
-    Ok(outcome)
+    Ok(Evaluated { outcome, moved })
 }
 
 /// What a file carries that may vouch for it.

@@ -276,10 +276,10 @@ pub struct Facts {
     /// The file's content can change without a local write (FUSE, network
     /// filesystems), and its filesystem has no change attribute to tell
     /// (FUSE): no verdict is reused, and the file is measured again
-    /// whenever its digest differs from the one last measured. (On NFS the
-    /// server's change attribute, asked for at every evaluation, starts a
-    /// new version when it changes: the file is then handled as a local
-    /// one.)
+    /// whenever its digest differs from the one last measured. (On NFS and
+    /// Ceph the server's change attribute, asked for at every evaluation,
+    /// starts a new version when it changes: the file is then handled as
+    /// a local one.)
     pub unseen_changes: bool,
 }
 

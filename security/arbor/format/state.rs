@@ -153,6 +153,16 @@ impl InodeState {
         }
     }
 
+    /// Notes that the file's server reported no change attribute this
+    /// time (it could not be asked): whatever it reports next starts a new
+    /// version, so nothing evaluated meanwhile is reused for it. (A change
+    /// attribute of 2^64 - 1 is stored as this "none": after a failed
+    /// query, a server that then reports that very value is believed
+    /// unchanged since.)
+    pub fn forget_change_cookie(&self) {
+        self.change_cookie.store(0, Ordering::Release);
+    }
+
     /// The current version.
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Acquire)

@@ -187,16 +187,18 @@ impl File {
     /// The file's change attribute as its filesystem's server reports it
     /// now: a forced `getattr` (`AT_STATX_FORCE_SYNC`, a round trip to an
     /// NFS server, whatever the attribute cache holds) asking for
-    /// `STATX_CHANGE_COOKIE`. `None` when the filesystem has no such
-    /// attribute (FUSE, most local filesystems without `SB_I_VERSION`) or
-    /// the server cannot be asked. May sleep.
+    /// `STATX_CHANGE_COOKIE`, without the LSM check a task's `stat()`
+    /// gets (`vfs_getattr_nosec`: arbor asks for itself, as IMA does).
+    /// `None` when the filesystem has no such attribute (FUSE, local
+    /// filesystems without `SB_I_VERSION`) or the server cannot be asked.
+    /// May sleep.
     pub(crate) fn change_cookie(&self) -> Option<u64> {
         // SAFETY: `kstat` is plain data, for which all zeros is valid.
         let mut stat: bindings::kstat = unsafe { core::mem::zeroed() };
         // SAFETY: the path of an open file is valid while the file is;
         // `stat` is writable.
         let r = unsafe {
-            bindings::vfs_getattr(
+            bindings::vfs_getattr_nosec(
                 core::ptr::addr_of!((*self.as_ptr()).f_path),
                 &mut stat,
                 bindings::STATX_CHANGE_COOKIE,

@@ -120,6 +120,19 @@ pub(crate) trait Lsm: 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `inode_setxattr`: the extended attribute `name` of `dentry` is
+    /// about to be set (after the capability checks); the inode's
+    /// `i_rwsem` is held.
+    fn inode_setxattr(_dentry: &Dentry, _name: &CStr) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `inode_removexattr`: the extended attribute `name` of `dentry` is
+    /// about to be removed; the inode's `i_rwsem` is held.
+    fn inode_removexattr(_dentry: &Dentry, _name: &CStr) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `inode_post_setxattr`: the extended attribute `name` of `dentry`
     /// was set.
     fn inode_post_setxattr(_dentry: &Dentry, _name: &CStr) {
@@ -155,7 +168,7 @@ pub(crate) trait Lsm: 'static {
 }
 
 /// Number of hooks [`Lsm`] has methods for.
-const MAX_HOOKS: usize = 11;
+const MAX_HOOKS: usize = 13;
 
 /// What [`define_lsm!`] stores for an LSM: the data the framework keeps
 /// pointers to and reads on every hook call.
@@ -310,6 +323,14 @@ fn install<L: Lsm>() -> ([bindings::security_hook_list; MAX_HOOKS], usize) {
         (
             L::HAS_INODE_POST_SETATTR,
             hook!(inode_post_setattr, inode_post_setattr::<L>),
+        ),
+        (
+            L::HAS_INODE_SETXATTR,
+            hook!(inode_setxattr, inode_setxattr::<L>),
+        ),
+        (
+            L::HAS_INODE_REMOVEXATTR,
+            hook!(inode_removexattr, inode_removexattr::<L>),
         ),
         (
             L::HAS_INODE_POST_SETXATTR,
@@ -513,6 +534,39 @@ unsafe extern "C" fn inode_post_setattr<L: Lsm>(
         unsafe { Dentry::from_raw(dentry) },
         AttrChanges(ia_valid as u32),
     );
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid dentry and attribute name,
+/// before the attribute is set.
+unsafe extern "C" fn inode_setxattr<L: Lsm>(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    name: *const kernel::ffi::c_char,
+    _value: *const core::ffi::c_void,
+    _size: usize,
+    _flags: c_int,
+) -> c_int {
+    // SAFETY: the dentry is valid and referenced, and `name` is
+    // NUL-terminated, for the call.
+    let (dentry, name) = unsafe { (Dentry::from_raw(dentry), CStr::from_char_ptr(name)) };
+    ret(L::inode_setxattr(dentry, name))
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid dentry and attribute name,
+/// before the attribute is removed.
+unsafe extern "C" fn inode_removexattr<L: Lsm>(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    name: *const kernel::ffi::c_char,
+) -> c_int {
+    // SAFETY: the dentry is valid and referenced, and `name` is
+    // NUL-terminated, for the call.
+    let (dentry, name) = unsafe { (Dentry::from_raw(dentry), CStr::from_char_ptr(name)) };
+    ret(L::inode_removexattr(dentry, name))
 }
 
 /// # Safety

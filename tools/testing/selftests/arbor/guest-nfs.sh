@@ -90,7 +90,7 @@ expect_eq "nfs: a policy that lets user.* vouch on NFS loads" \
 	"$(arbor-guest write-file $A/policy /tmp/nfs-policy.txt)" ok
 cp $N/bin/prog-v1 /tmp/v1-local
 chmod 755 /tmp/v1-local
-arbor-guest setxattr /tmp/v1-local user.arbor $N/sig/prog-v1
+expect_eq "tmpfs: user.arbor can be set" "$(arbor-guest setxattr /tmp/v1-local user.arbor $N/sig/prog-v1)" ""
 expect_eq "tmpfs: user.arbor is still ignored where the policy does not allow it" \
 	"$(arbor-guest exec /tmp/v1-local hello)" "exec-errno $EACCES"
 
@@ -118,6 +118,20 @@ expect_eq "nfs: an unsigned program does not map executable" \
 	"$(arbor-guest mmap-exec $C/unsigned)" "errno $EACCES"
 expect_eq "nfs: mprotect(PROT_EXEC) of a mapping of a signed program is refused" \
 	"$(arbor-guest mprotect-exec $C/v1)" "errno $EACCES"
+# Setting or removing user.arbor would start a new version and lift the
+# guard against writers: refused for a trusted file, through the mount as
+# on a local filesystem, where the owner needs no privilege for it.
+expect_eq "nfs: user.arbor of a trusted file cannot be replaced through the mount" \
+	"$(arbor-guest setxattr $C/v1 user.arbor $N/sig/prog-v2)" "setxattr: errno $EACCES"
+expect_eq "nfs: the trusted file still runs" "$(arbor-guest exec $C/v1 hello)" hello
+cp $T/bin/prog-signed /tmp/trusted-local
+chmod 755 /tmp/trusted-local
+arbor-guest setxattr /tmp/trusted-local security.arbor $T/sig/prog-signed
+arbor-guest exec /tmp/trusted-local hello > /dev/null
+expect_eq "tmpfs: user.arbor of a trusted file cannot be set" \
+	"$(arbor-guest setxattr /tmp/trusted-local user.arbor $N/sig/prog-v1)" "setxattr: errno $EACCES"
+expect_eq "tmpfs: so the trusted file stays closed to writers" \
+	"$(arbor-guest steps open-wo:w:/tmp/trusted-local)" "open-wo errno $EACCES"
 
 # --- files changed on the server, behind the client's back ---
 serve changed v1 user.arbor $N/sig/prog-v1
@@ -156,7 +170,8 @@ expect_eq "rename into place: v2's entry has v2's digest" \
 # unchanged file reuses the verdict (no record), a change made on the
 # server is a new version (a record), though no local hook saw it.
 { echo "audit func=BPRM_CHECK fsmagic=0x6969"; cat $A/policy; } > /tmp/nfs-audit.txt
-arbor-guest write-file $A/policy /tmp/nfs-audit.txt > /dev/null
+expect_eq "change attribute: a policy with an audit rule for NFS loads" \
+	"$(arbor-guest write-file $A/policy /tmp/nfs-audit.txt)" ok
 audits() { dmesg | grep -c "type=1805 .*op=audit cause=matched func=BPRM_CHECK .* path=\"$C/$1\""; }
 serve audited v1 user.arbor $N/sig/prog-v1
 arbor-guest exec $C/audited hello > /dev/null
@@ -168,7 +183,8 @@ expect_eq "change attribute: the version replaced on the server runs" \
 	"$(arbor-guest exec $C/audited hello)" hello
 arbor-guest exec $C/audited hello > /dev/null
 expect_eq "change attribute: the server's change is a new version, audited once" "$(audits audited)" 2
-arbor-guest write-file $A/policy /tmp/nfs-policy.txt > /dev/null
+expect_eq "change attribute: the policy without it loads again" \
+	"$(arbor-guest write-file $A/policy /tmp/nfs-policy.txt)" ok
 
 # A descriptor opened on the client before the server rewrites the signed
 # code in place (same size): mapping it executable afterwards asks the
@@ -180,6 +196,43 @@ got=$(arbor-guest steps open-ro:f:$C/code call-fd:f open-rw:s:$S/code pwrite:s:$
 	call-fd:f | tr '\n' ';' | sed 's/;$//; s/;/; /g')
 expect_eq "server rewrite under an open descriptor: mapping it again is refused" "$got" \
 	"open-ro ok; call-fd ret 42; open-rw ok; pwrite ok; call-fd errno $EACCES"
+
+# A file that keeps changing on the server while the client reads it: a
+# loop on the server sets an unrelated attribute to one value and then
+# another, again and again (each set is a new change attribute; content
+# and signature stay valid). arbor reads the 4 MiB signed script, sees the
+# change attribute move, reads it twice more, and refuses it. Whether the
+# loop changes the file during each of the three reads depends on the
+# scheduler, so the client tries up to five times and one refusal is
+# wanted; every exec that was not refused ran the signed script.
+cp $T/attack/script-big $S/big
+chmod 755 $S/big
+arbor-guest setxattr $S/big user.arbor $T/attack/script-big.sig
+expect_eq "changing while read: the signed script runs while the server leaves it alone" \
+	"$(arbor-guest exec $C/big)" hello
+printf 1 > /tmp/bump1
+printf 2 > /tmp/bump2
+rm -f /tmp/stop-bump
+(while [ ! -e /tmp/stop-bump ]; do
+	arbor-guest setxattr $S/big user.bump /tmp/bump1
+	arbor-guest setxattr $S/big user.bump /tmp/bump2
+done) &
+bumper=$!
+refused=0 other=
+for i in 1 2 3 4 5; do
+	case "$(arbor-guest exec $C/big)" in
+	"exec-errno $EACCES") refused=1; break ;;
+	hello) ;;
+	*) other="$other $i" ;;
+	esac
+done
+touch /tmp/stop-bump
+wait $bumper
+expect_eq "changing while read: refused while the server keeps changing it" "$refused" 1
+expect_eq "changing while read: every exec ran the signed script or was refused" "$other" ""
+expect_eq "changing while read: logged as such" \
+	"$(dmesg | grep -c "arbor: exec: $C/big: untrusted (changed on its server while read): denied")" 1
+expect_eq "changing while read: runs again once the server stops" "$(arbor-guest exec $C/big)" hello
 
 # --- hostile user.arbor values (the malformed security.arbor cases) ---
 # On small scripts of their own (the content does not matter: each value

@@ -83,7 +83,8 @@ mkdir -p "$t/imasig"
 openssl x509 -in "$keys/trusted.pem" -outform DER -out "$t/trusted.der"
 
 rm -f "$image"
-truncate -s 32M "$image"
+# Room for the copies the remote-file tests serve from it (guest-nfs.sh).
+truncate -s 64M "$image"
 # A fixed UUID, for the policy's fsuuid= condition.
 ext4_uuid=a7b0c0de-5eed-4c0d-9e11-0123456789ab
 mkfs.ext4 -q -b 4096 -O verity -U "$ext4_uuid" -d "$vdir" "$image"
