@@ -32,6 +32,11 @@ pub(crate) const PCR: u32 = crate::kapi::config::PCR;
 /// Longest path recorded; longer ones are recorded by their last component.
 const PATH_MAX: usize = 4096;
 
+/// A buffer for a path that log lines, audit records and entries name.
+fn path_buffer() -> Result<KVec<u8>> {
+    Ok(KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?)
+}
+
 /// The template of entries whose `measure` rule names none, of
 /// `boot_aggregate` and of violations found outside an evaluation, as an
 /// index into [`TEMPLATES`]: `ima-sigv2` unless `arbor.template=` says
@@ -215,7 +220,7 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     let (violation, report, work) = match decision::plan(&facts) {
         Plan::Allow => return Ok(()),
         Plan::Refuse(reason) => {
-            let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+            let mut pathbuf = path_buffer()?;
             return untrusted(func, file.path(&mut pathbuf), Some(reason));
         }
         Plan::Evaluate {
@@ -225,7 +230,7 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
         } => (violation, report, work),
     };
     let template = decided.template.unwrap_or_else(default_template);
-    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let mut pathbuf = path_buffer()?;
     let path = file.path(&mut pathbuf);
     if let Some(v) = violation {
         record_violation(arbor, func, path, v, template)?;
@@ -317,7 +322,7 @@ pub(crate) fn mprotect(file: &File, mask: u32) -> Result {
     if !decision.appraise {
         return Ok(());
     }
-    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let mut pathbuf = path_buffer()?;
     let path = file.path(&mut pathbuf);
     untrusted(Func::MprotectCheck, path, Some(Reason::MadeExecutable))
 }
@@ -372,7 +377,7 @@ pub(crate) fn guard_trusted(arbor: &Arbor, change: Change<'_>) -> Result {
     if !state.is_some_and(|s| s.trusted(version(state, inode))) {
         return Ok(());
     }
-    let mut pathbuf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+    let mut pathbuf = path_buffer()?;
     let path = match change {
         Change::Open(f) => f.path(&mut pathbuf),
         Change::Resize(d) | Change::UserSignature(d) => d.path(&mut pathbuf),

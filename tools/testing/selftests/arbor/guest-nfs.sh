@@ -251,7 +251,15 @@ for b in $T/bad/*; do
 done
 expect_eq "nfs: every hostile value was tried" "$n" 13
 
+# --- permissive mode: content and signature that disagree run, logged ---
 echo 0 > $A/enforce
+serve loose v1 user.arbor $N/sig/prog-v1
+cat $N/bin/prog-v2 > $S/loose
+expect_eq "permissive: v2 under v1's signature runs" "$(arbor-guest exec $C/loose hello)" hello
+expect_eq "permissive: logged as untrusted, with the reason" \
+	"$(dmesg | grep -c "arbor: exec: $C/loose: untrusted (bad signature): allowed (permissive)")" 1
+expect_eq "permissive: measured, with v2's digest" \
+	"$(entries_for $C/loose | tail -n 1 | awk '{print $4}')" "$(digest_of prog-v2)"
 umount /net
 echo 0 > /proc/fs/nfsd/threads
 umount /srv
