@@ -35,10 +35,9 @@ stop_swtpm() {
 # directory: "main" (tinyconfig + ./Kconfig + scripts/nfs.config), "debug"
 # (the same plus scripts/debug.config: lockdep, KASAN, UBSAN) and "ima"
 # (tinyconfig + ./Kconfig + scripts/ima.config: IMA next to arbor, for the
-# benchmark). kernel_variant
-# NAME sets KOBJ (the O= directory), BZIMAGE, KMAKE, KBUILD_LOG (the
-# bzImage build output) and KCONFIG_STAMP (the configuration's hash) for
-# one of them.
+# benchmark). kernel_variant NAME sets KOBJ (the O= directory), BZIMAGE,
+# KMAKE, KBUILD_LOG (the bzImage build output) and KCONFIG_STAMP (the
+# configuration's hash) for one of them.
 kernel_variant() {
 	case "$1" in
 	main) KOBJ=$BUILD/obj KBUILD_LOG=$BUILD/kernel-build.log KCONFIG_STAMP=$BUILD/.config-hash ;;

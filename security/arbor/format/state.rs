@@ -21,7 +21,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 /// including through shared mappings, which hold the file), after a size
 /// change and after `security.arbor`, `security.ima`, `user.arbor` or
 /// `user.ima` is set or removed. On a network filesystem with a change
-/// attribute (NFS), it is also bumped when the server reports a new one
+/// attribute (NFS, Ceph), it is also bumped when the server reports a new one
 /// (see [`InodeState::observe_change_cookie`]). Measurement, appraisal and
 /// audit each record the version they
 /// saw (appraisal also its verdict); while the version is unchanged, the
