@@ -20,6 +20,18 @@ cargo build --quiet --locked --manifest-path "$arbor_cli/Cargo.toml" -p arbor
 arbor=$arbor_cli/target/debug/arbor
 
 digest() { fsverity digest --hash-alg="${2:-sha256}" --block-size=4096 "$1" | cut -d' ' -f1 | cut -d: -f2; }
+# progs DIR N NAME...: programs DIR/prog-NAME, copies of the guest helper
+# made distinct by one trailing byte (N+1, N+2, ...; ELF ignores it), so
+# that each has its own digest. N keeps every set apart from the others.
+progs() {
+	local dir=$1 n=$2 p
+	shift 2
+	for p in "$@"; do
+		n=$((n + 1))
+		{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$dir/prog-$p"
+		chmod 755 "$dir/prog-$p"
+	done
+}
 
 # Random content whose first byte is NUL, so no binfmt handler claims it:
 # exec reaches bprm_check_security (where arbor measures) and then fails
@@ -61,12 +73,7 @@ done
 # fs-verity signature (no security.arbor), one with no signature at all,
 # and one signed in security.arbor whose data the host corrupts between two
 # boots (the page-in test).
-n=10
-for p in fsvsig fsvnosig pagein imasig512; do
-	n=$((n + 1))
-	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$vdir/prog-$p"
-	chmod 755 "$vdir/prog-$p"
-done
+progs "$vdir" 10 fsvsig fsvnosig pagein imasig512
 mkdir -p "$t/sig"
 fsverity sign "$vdir/prog-fsvsig" "$t/sig/prog-fsvsig.p7" --key="$keys/trusted.key" --cert="$keys/trusted.pem" > /dev/null
 s=$(mktemp)
@@ -135,15 +142,9 @@ sign "$root/bin/busybox" trusted "$t/sig/busybox"
 sign "$root/bin/arbor-guest" trusted "$t/sig/arbor-guest"
 sign "$root/bin/arbor" trusted "$t/sig/arbor"
 
-# Programs: copies of the guest helper, each made distinct by a trailing
-# byte (ELF ignores it), so that each has its own digest.
-n=0
-for p in signed unsigned untrusted wrongsig modify bad arborsign arborsign512 arborsign1k \
-	imasig imasig-untrusted imasig-bad; do
-	n=$((n + 1))
-	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$t/bin/prog-$p"
-	chmod 755 "$t/bin/prog-$p"
-done
+# Programs, each with a digest of its own.
+progs "$t/bin" 0 signed unsigned untrusted wrongsig modify bad arborsign arborsign512 arborsign1k \
+	imasig imasig-untrusted imasig-bad
 sign "$t/bin/prog-signed" trusted "$t/sig/prog-signed"
 sign "$t/bin/prog-untrusted" untrusted "$t/sig/prog-untrusted"
 cp "$t/sig/prog-signed" "$t/sig/prog-wrongsig"     # another file's signature
@@ -258,12 +259,7 @@ sign "$x/dyn-hello" trusted "$x/dyn-hello.sig"
 # the same bytes. "v1+X" is v1 with "X" appended on the server.
 nf=$t/nfs
 mkdir -p "$nf/bin" "$nf/sig"
-n=60
-for p in v1 v2 unsigned untrusted imasig; do
-	n=$((n + 1))
-	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$nf/bin/prog-$p"
-	chmod 755 "$nf/bin/prog-$p"
-done
+progs "$nf/bin" 60 v1 v2 unsigned untrusted imasig
 sign "$nf/bin/prog-v1" trusted "$nf/sig/prog-v1"
 sign "$nf/bin/prog-v2" trusted "$nf/sig/prog-v2"
 sign "$nf/bin/prog-untrusted" untrusted "$nf/sig/prog-untrusted"
@@ -284,12 +280,7 @@ rm -f "$tmp"
 # signed that no list holds (for appraise_by=list).
 dl=$t/lists
 mkdir -p "$dl/bin" "$dl/sig"
-n=40
-for p in listed listed2 unlisted revoked signed; do
-	n=$((n + 1))
-	{ cat "$root/bin/arbor-guest"; printf "\\$(printf %o $n)"; } > "$dl/bin/prog-$p"
-	chmod 755 "$dl/bin/prog-$p"
-done
+progs "$dl/bin" 40 listed listed2 unlisted revoked signed
 sign "$dl/bin/prog-revoked" trusted "$dl/sig/prog-revoked"
 sign "$dl/bin/prog-signed" trusted "$dl/sig/prog-signed"
 # Lists made by arbor's tool. The allow list also holds digests of files
