@@ -24,9 +24,9 @@ mod securityfs;
 
 pub mod format;
 
-use format::state::{FileState, InodeState};
+use format::state::InodeState;
 use kapi::crypto::Shash;
-use kapi::fs::{File, Inode};
+use kapi::fs::Inode;
 use kapi::global::Global;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -94,9 +94,4 @@ kapi::lsm::define_lsm!(Arbor);
 /// arbor's state for `inode` (its part of the inode's security blob).
 fn inode_state(inode: &Inode) -> Option<&InodeState> {
     kapi::lsm::inode_blob::<Arbor>(inode)
-}
-
-/// arbor's state for the open `file`.
-fn file_state(file: &File) -> Option<&FileState> {
-    kapi::lsm::file_blob::<Arbor>(file)
 }

@@ -25,12 +25,12 @@
 //!   blob only.
 
 use crate::format::policy::{Func, MAY_EXEC};
-use crate::format::state::{FileState, InodeState};
+use crate::format::state::InodeState;
 use crate::kapi::fs::{Binprm, Dentry, File};
 use crate::kapi::lsm::{AttrChanges, Integrity, Lsm};
 use crate::kapi::mm::{Prot, VmArea};
 use crate::measure::{self, Change};
-use crate::{file_state, init, inode_state, kapi, mode, Arbor, ARBOR};
+use crate::{init, inode_state, kapi, mode, Arbor, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::init::Zeroable;
 use kernel::prelude::*;
@@ -81,16 +81,11 @@ fn check(file: &File, func: Func, mask: u32) -> Result {
 // nothing was done for.
 unsafe impl Zeroable for InodeState {}
 
-// SAFETY: `FileState`'s only field is an `AtomicBool`, for which all-zero
-// is `false`.
-unsafe impl Zeroable for FileState {}
-
 #[vtable]
 impl Lsm for Arbor {
     const NAME: &'static CStr = kernel::c_str!("arbor");
     const ID: u64 = kapi::config::LSM_ID;
     type InodeBlob = InodeState;
-    type FileBlob = FileState;
 
     fn init(cmdline: &[u8]) {
         init::registered(cmdline);
@@ -119,8 +114,7 @@ impl Lsm for Arbor {
         }
     }
 
-    /// A writer may change the content from now on. (A reader the policy
-    /// measures is counted by the evaluation, for ToMToU.)
+    /// A writer may change the content from now on.
     fn file_post_open(file: &File, mask: u32) -> Result {
         if file.is_writer() {
             if let Some(s) = inode_state(file.data_inode()) {
@@ -130,20 +124,13 @@ impl Lsm for Arbor {
         check(file, Func::FileCheck, mask)
     }
 
-    /// A writer's changes are complete; a counted reader is gone.
+    /// A writer's changes are complete.
     fn file_release(file: &File) {
-        let counted = file_state(file).is_some_and(|f| f.take_counted_reader());
-        if !counted && !file.is_writer() {
+        if !file.is_writer() {
             return;
         }
-        let Some(s) = inode_state(file.data_inode()) else {
-            return;
-        };
-        if file.is_writer() {
+        if let Some(s) = inode_state(file.data_inode()) {
             s.content_changing();
-        }
-        if counted {
-            s.reader_closed();
         }
     }
 

@@ -19,7 +19,7 @@ use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
 use crate::list::{Entry, SHA256_SIZE};
-use crate::{file_state, inode_state, mode, policy, Arbor};
+use crate::{inode_state, mode, policy, Arbor};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
@@ -154,19 +154,23 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     let inode = file.data_inode();
     let state = inode_state(inode);
     let decided = decide(file, func, mask, inode, state);
+    let is_writer = file.is_writer();
     // Nothing to do, and nothing a reader can be in violation of: the
     // common case of an open the policy is silent about, decided without
     // looking further.
-    if !decided.measure && !decided.appraise && !decided.audit && !file.is_writer() {
+    if !decided.measure && !decided.appraise && !decided.audit && !is_writer {
         return Ok(());
     }
-    // A reader whose open is measured is counted until it is released: a
-    // writer that opens the file meanwhile is a ToMToU violation.
-    if func == Func::FileCheck && decided.measure && file.is_reader_only() {
-        if let (Some(s), Some(f)) = (state, file_state(file)) {
-            if f.set_counted_reader() {
-                s.reader_opened();
-            }
+    // The steady state of a file read again and again: a reader the policy
+    // only measures, no writer, local content, this version measured. As
+    // `plan` would, allowed at once, after a few loads.
+    if let Some(s) = state {
+        if decision::measured_read(decided, is_writer)
+            && !inode.content_changes_unseen()
+            && !file.inode().is_open_for_write()
+            && s.measured(version(state, inode))
+        {
+            return Ok(());
         }
     }
     let (writers_denied, refusal) = match decision::guard(decided.appraise, func, mask) {
@@ -177,10 +181,12 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             Err(_) => (None, Some(Reason::OpenForWrite)),
         },
     };
+    // Only what `decision::violation` looks at is asked for: readers for a
+    // writer, writers for a measured reader.
     let openers = state.map(|s| Openers {
-        is_writer: file.is_writer(),
-        has_readers: s.has_readers(),
-        open_for_write: file.inode().is_open_for_write(),
+        is_writer,
+        has_readers: is_writer && inode.has_readers() && s.ever_measured(),
+        open_for_write: !is_writer && decided.measure && file.inode().is_open_for_write(),
     });
     let violation = decision::violation(func, decided.measure, openers, refusal);
     // On FUSE and network filesystems the content can change with no
@@ -202,19 +208,27 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     let version = version(state, inode);
     // Before any list is looked up (see `digest_lists::generation`).
     let lists = digest_lists::generation();
+    // What was done for this version, as far as the decision asks.
+    let done = match state {
+        Some(s) => Done {
+            verdict: if decided.appraise {
+                s.verdict(version, lists, decided.appraise_by)
+            } else {
+                None
+            },
+            measured: decided.measure
+                && (s.measured(version)
+                    || (digest_lists::predictable_pcr() && s.covered(version, lists))),
+            audited: decided.audit && s.audited(version),
+        },
+        None => Done::default(),
+    };
     let facts = Facts {
         decision: decided,
         enforcing: mode::enforcing(),
         refusal,
         violation,
-        done: Done {
-            verdict: state.and_then(|s| s.verdict(version, lists, decided.appraise_by)),
-            measured: state.is_some_and(|s| {
-                s.measured(version)
-                    || (digest_lists::predictable_pcr() && s.covered(version, lists))
-            }),
-            audited: state.is_some_and(|s| s.audited(version)),
-        },
+        done,
         unseen_changes: remote && cookie.is_none(),
     };
     let (violation, report, work) = match decision::plan(&facts) {

@@ -127,8 +127,8 @@ impl fmt::Display for Reason {
 /// defines them (its entry has all-zero digests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Violation {
-    /// Time of measure, time of use: a file is opened for writing while
-    /// readers whose open was measured have it open.
+    /// Time of measure, time of use: a file the policy measured is opened
+    /// for writing while files have it open for reading only.
     ToMToU,
     /// A file is measured for a reader, or must run, while a writer has
     /// it open.
@@ -185,6 +185,16 @@ pub enum Guard {
     Refuse,
 }
 
+/// The common case that needs few facts: a use by a reader that the
+/// policy only measures. When, besides, no file has the inode open for
+/// writing, the content cannot change unseen and the current version was
+/// measured, [`plan`] allows the use whatever else is true (no refusal, no
+/// violation, no work); the kernel looks at these few facts first, and
+/// gathers the others only when they do not hold.
+pub const fn measured_read(d: Decision, is_writer: bool) -> bool {
+    d.measure && !d.appraise && !d.audit && !is_writer
+}
+
 /// Step 1: what must be done before the file is looked at.
 pub const fn guard(appraise: bool, func: Func, mask: u32) -> Guard {
     if !appraise || !runs_code(func, mask) {
@@ -202,8 +212,8 @@ pub const fn guard(appraise: bool, func: Func, mask: u32) -> Guard {
 pub struct Openers {
     /// The file being used was opened for writing.
     pub is_writer: bool,
-    /// Some file whose open the policy measured has the inode open for
-    /// reading only.
+    /// Some file has the inode open for reading only, and the policy
+    /// measured the file (some version of it), as IMA decides it.
     pub has_readers: bool,
     /// Some file has the inode open for writing.
     pub open_for_write: bool,
@@ -212,8 +222,8 @@ pub struct Openers {
 /// Which violation, if any, a use is. As IMA, violations are looked for
 /// at opens and mappings, of files arbor has state for:
 ///
-/// - a writer, while readers whose open was measured have the inode open,
-///   is a [`Violation::ToMToU`];
+/// - a writer of a file the policy measured, while readers have the
+///   inode open, is a [`Violation::ToMToU`];
 /// - a reader the policy measures, while a writer has the inode open, is
 ///   [`Violation::OpenWriters`].
 ///

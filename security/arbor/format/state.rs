@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Per-inode and per-file state: which version of a file was last
-//! measured, appraised and audited, and who has it open.
+//! Per-inode state: which version of a file was last measured, appraised
+//! and audited, and the policy's last decision for it.
 //!
-//! The kernel keeps an [`InodeState`] in each inode's security blob and a
-//! [`FileState`] in each open file's; both are plain atomics, so the
-//! packing of versions and verdicts into them is tested on the host with
-//! the very code the kernel runs.
+//! The kernel keeps an [`InodeState`] in each inode's security blob; it is
+//! plain atomics, so the packing of versions and verdicts into it is
+//! tested on the host with the very code the kernel runs. (Open files
+//! carry no state of arbor's: who has a file open for reading is the
+//! inode's `i_readcount`, which the VFS keeps.)
 
 use super::policy::{AppraiseBy, Decision, Func, ACCESS_BITS, TEMPLATES};
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// arbor's part of an inode's security blob.
 ///
@@ -51,9 +52,6 @@ pub struct InodeState {
     /// its digest (predictable PCR), with the digest-list generation that
     /// said so (see [`pack_covered`]); 0 for none.
     covered: AtomicU64,
-    /// Files open on this inode for reading only whose open the policy
-    /// measured (see [`FileState`]).
-    readers: AtomicU32,
     /// fs-verity reported a valid built-in signature for this inode's
     /// fs-verity digest (fs-verity files cannot change, so this holds for
     /// the inode's lifetime).
@@ -103,14 +101,11 @@ pub const DECISION_LOCKED: u64 = u64::MAX;
 /// (3: 0 for the default, else 1 + its index in [`TEMPLATES`]).
 /// Generation 0 is never used, so 0 means "none".
 pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
-    let func = Func::ALL.iter().position(|&f| f == key.func).unwrap_or(0) as u64;
     let template = decision
         .template
         .and_then(|t| TEMPLATES.iter().position(|&x| x == t))
         .map_or(0, |i| i as u64 + 1);
-    u64::from(key.generation) << 32
-        | func << 13
-        | u64::from(key.mask & ACCESS_BITS) << 9
+    key_bits(key)
         | u64::from(decision.measure) << 8
         | u64::from(decision.appraise) << 7
         | u64::from(decision.audit) << 6
@@ -118,21 +113,40 @@ pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
         | template
 }
 
+/// The bits of a decision word that say what it was made for: the
+/// generation, the hook and the access (and bits 15 to 31, always zero).
+const DECISION_KEY_MASK: u64 = !0x1ff;
+
+/// The bits of [`pack_decision`]'s word that `key` gives.
+const fn key_bits(key: &DecisionKey) -> u64 {
+    let func: u64 = match key.func {
+        Func::BprmCheck => 0,
+        Func::MmapCheck => 1,
+        Func::MprotectCheck => 2,
+        Func::FileCheck => 3,
+    };
+    (key.generation as u64) << 32 | func << 13 | ((key.mask & ACCESS_BITS) as u64) << 9
+}
+
 /// The decision that `word` holds for `key`, if it was made for `key`'s
-/// generation, hook and access.
+/// generation, hook and access. (A repeated open of a file asks this:
+/// it compares one word and decodes nine bits.)
+#[inline]
 pub fn unpack_decision(word: u64, key: &DecisionKey) -> Option<Decision> {
+    if key.generation == 0 || word & DECISION_KEY_MASK != key_bits(key) {
+        return None;
+    }
     let template = match word & 0x7 {
         0 => None,
         t => Some(*TEMPLATES.get(t as usize - 1)?),
     };
-    let decision = Decision {
+    Some(Decision {
         measure: word & 1 << 8 != 0,
         appraise: word & 1 << 7 != 0,
         audit: word & 1 << 6 != 0,
         template,
         appraise_by: AppraiseBy::from_code(word >> 3 & 0x7)?,
-    };
-    (key.generation != 0 && pack_decision(key, decision) == word).then_some(decision)
+    })
 }
 
 impl InodeState {
@@ -241,23 +255,11 @@ impl InodeState {
         self.audited.swap(tag(v), Ordering::AcqRel) != tag(v)
     }
 
-    /// Counts a file opened for reading only.
-    pub fn reader_opened(&self) {
-        self.readers.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Uncounts a file counted by [`Self::reader_opened`].
-    pub fn reader_closed(&self) {
-        // Saturates rather than wraps; a pairing bug must not turn into
-        // endless violations.
-        let _ = self
-            .readers
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-    }
-
-    /// Whether some file has the inode open for reading only.
-    pub fn has_readers(&self) -> bool {
-        self.readers.load(Ordering::Acquire) > 0
+    /// Whether some version of the file was measured, or left unmeasured
+    /// because an allow list held its digest: a file the policy measures,
+    /// whose readers a writer would be in violation of (`ToMToU`).
+    pub fn ever_measured(&self) -> bool {
+        self.measured.load(Ordering::Acquire) != 0 || self.covered.load(Ordering::Acquire) != 0
     }
 
     /// The policy's decision cached for `key`, if the last one cached was
@@ -272,6 +274,7 @@ impl InodeState {
     /// subject of the writer of that word, or of a later writer who wrote
     /// the very same word (so the same decision) for it: it never pairs a
     /// decision with a subject it was not made for.
+    #[inline]
     pub fn cached_decision(&self, key: &DecisionKey) -> Option<Decision> {
         let word = self.decision.load(Ordering::Acquire);
         if word == 0 || word == DECISION_LOCKED {
@@ -385,28 +388,4 @@ pub fn digest_prefix(digest: &[u8]) -> u64 {
         *d = *s;
     }
     u64::from_le_bytes(b)
-}
-
-/// arbor's part of an open file's security blob. All-zero (its state at
-/// allocation) is valid.
-#[derive(Default)]
-pub struct FileState {
-    /// The file was counted in its inode's [`InodeState`] readers, and must
-    /// be uncounted when it is released.
-    counted_reader: AtomicBool,
-}
-
-impl FileState {
-    /// Notes that the file is counted as a reader; returns whether it was
-    /// not already (so that it is counted once).
-    pub fn set_counted_reader(&self) -> bool {
-        !self.counted_reader.swap(true, Ordering::AcqRel)
-    }
-
-    /// Whether the file was counted as a reader; clears the mark.
-    pub fn take_counted_reader(&self) -> bool {
-        // A load first: most files were never counted.
-        self.counted_reader.load(Ordering::Acquire)
-            && self.counted_reader.swap(false, Ordering::AcqRel)
-    }
 }

@@ -75,8 +75,10 @@ impl File {
 
     /// The file's inode.
     pub(crate) fn inode(&self) -> &Inode {
-        // SAFETY: a referenced file pins its inode for the file's lifetime.
-        unsafe { Inode::from_raw(bindings::file_inode(self.as_ptr())) }
+        // SAFETY: a referenced file pins its inode for the file's lifetime;
+        // `f_inode` is set before the file reaches any hook and never
+        // changed (what `file_inode()` returns).
+        unsafe { Inode::from_raw((*self.as_ptr()).f_inode) }
     }
 
     /// The inode that holds the file's data: the file's own inode, except
@@ -125,12 +127,6 @@ impl File {
     /// Whether the file was opened for writing.
     pub(crate) fn is_writer(&self) -> bool {
         self.mode() & bindings::FMODE_WRITE != 0
-    }
-
-    /// Whether the file was opened for reading and not for writing (what
-    /// the VFS counts in `i_readcount` when IMA is built in).
-    pub(crate) fn is_reader_only(&self) -> bool {
-        self.mode() & (bindings::FMODE_READ | bindings::FMODE_WRITE) == bindings::FMODE_READ
     }
 
     /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read
@@ -295,25 +291,27 @@ impl Inode {
     /// content can be cached: FUSE (whose server answers every read; it
     /// marks its superblocks `SB_I_IMA_UNVERIFIABLE_SIGNATURE`) and network
     /// filesystems, whose server or other clients can write at any time.
+    #[inline]
     pub(crate) fn content_changes_unseen(&self) -> bool {
-        /// `s_magic` of NFS, SMB (CIFS and SMB2), 9p, Ceph, AFS and Coda,
-        /// from `include/uapi/linux/magic.h` and the filesystems' headers.
-        const REMOTE: [u64; 7] = [
-            0x6969,     // NFS_SUPER_MAGIC
-            0xff534d42, // CIFS_SUPER_MAGIC
-            0xfe534d42, // SMB2_SUPER_MAGIC
-            0x01021997, // V9FS_MAGIC
-            0x00c36400, // CEPH_SUPER_MAGIC
-            0x5346414f, // AFS_SUPER_MAGIC
-            0x73757245, // CODA_SUPER_MAGIC
-        ];
+        // `s_magic` of NFS, SMB (CIFS and SMB2), 9p, Ceph, AFS and Coda,
+        // from `include/uapi/linux/magic.h` and the filesystems' headers:
+        // a `match`, which compiles to a few comparisons on every open.
+        let remote = matches!(
+            self.fs_magic(),
+            0x6969 // NFS_SUPER_MAGIC
+                | 0xff534d42 // CIFS_SUPER_MAGIC
+                | 0xfe534d42 // SMB2_SUPER_MAGIC
+                | 0x01021997 // V9FS_MAGIC
+                | 0x00c36400 // CEPH_SUPER_MAGIC
+                | 0x5346414f // AFS_SUPER_MAGIC
+                | 0x73757245 // CODA_SUPER_MAGIC
+        );
         // SAFETY: a valid inode has a valid superblock. Filesystems set the
         // flag that matters here while mounting; other flags may change
         // later, so the word is read volatile (as READ_ONCE would).
         let iflags =
             unsafe { core::ptr::addr_of!((*(*self.as_ptr()).i_sb).s_iflags).read_volatile() };
-        iflags & bindings::SB_I_IMA_UNVERIFIABLE_SIGNATURE as usize != 0
-            || REMOTE.contains(&self.fs_magic())
+        remote || iflags & bindings::SB_I_IMA_UNVERIFIABLE_SIGNATURE as usize != 0
     }
 
     /// The UUID of the inode's filesystem (`s_uuid`), all zero when it has
@@ -339,6 +337,15 @@ impl Inode {
         // SAFETY: the inode is valid; a concurrent chown changes the whole
         // aligned word at once, so this reads the old or the new owner.
         unsafe { core::ptr::addr_of!((*self.as_ptr()).i_uid.val).read_volatile() }
+    }
+
+    /// Whether some file has the inode open for reading only
+    /// (`i_readcount`, which the VFS keeps when file locking or IMA is
+    /// built, as arbor's Kconfig requires).
+    pub(crate) fn has_readers(&self) -> bool {
+        // SAFETY: the inode is valid; the counter is an aligned `int`,
+        // changed only atomically, and read once as `atomic_read` would.
+        unsafe { core::ptr::addr_of!((*self.as_ptr()).i_readcount.counter).read_volatile() > 0 }
     }
 
     /// Whether some file has the inode open for writing (`i_writecount`).

@@ -70,9 +70,6 @@ pub(crate) trait Lsm: 'static {
     /// The LSM's part of each inode's security blob; all-zero, as the
     /// framework allocates it, must be a valid value.
     type InodeBlob: Zeroable + Sync;
-    /// The LSM's part of each open file's security blob; all-zero must be
-    /// a valid value.
-    type FileBlob: Zeroable + Sync;
 
     /// Called once the hooks are installed, during `security_init()`, on
     /// the boot CPU, with the kernel command line. Only core kernel
@@ -197,11 +194,9 @@ impl Registration {
     pub(crate) const fn new<L: Lsm>() -> Self {
         // The framework aligns blob offsets to pointer size.
         assert!(core::mem::align_of::<L::InodeBlob>() <= core::mem::size_of::<usize>());
-        assert!(core::mem::align_of::<L::FileBlob>() <= core::mem::size_of::<usize>());
         Self {
             blobs: UnsafeCell::new(bindings::lsm_blob_sizes {
                 lbs_inode: core::mem::size_of::<L::InodeBlob>() as c_int,
-                lbs_file: core::mem::size_of::<L::FileBlob>() as c_int,
                 // SAFETY: all-zero (no space) is valid for the other sizes.
                 ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
             }),
@@ -441,21 +436,6 @@ pub(crate) fn inode_blob<L: Registered>(inode: &Inode) -> Option<&L::InodeBlob> 
         blob_part(
             (*inode.as_ptr()).i_security,
             (*L::registration().blobs.get()).lbs_inode,
-        )
-    }
-}
-
-/// `L`'s part of an open file's security blob.
-pub(crate) fn file_blob<L: Registered>(file: &File) -> Option<&L::FileBlob> {
-    // SAFETY: `f_security` is set when the file is allocated and freed only
-    // after `file_release`, when the file can no longer reach a hook; the
-    // framework wrote the LSM's offset into `lbs_file` during init and
-    // never changes it. The blob was sized for `L::FileBlob` (alignment
-    // asserted, all-zero valid); it outlives the borrow of `file`.
-    unsafe {
-        blob_part(
-            (*file.as_ptr()).f_security,
-            (*L::registration().blobs.get()).lbs_file,
         )
     }
 }

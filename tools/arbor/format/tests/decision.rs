@@ -330,6 +330,40 @@ fn reused_untrusted_verdicts() {
     assert!(!r.denied);
 }
 
+/// The kernel's shortcut for a measured reader: with no writer, content
+/// that cannot change unseen and the version measured, the full chain
+/// allows the use without evaluating it, in every mode and for every
+/// hook, access, reader count and verdict.
+#[test]
+fn measured_read_shortcut_agrees_with_plan() {
+    let mut shortcuts = 0;
+    for c in all_cases() {
+        let Some(o) = c.openers else { continue };
+        let is_writer = o.is_writer;
+        if !decision::measured_read(c.decision, is_writer)
+            || o.open_for_write
+            || c.unseen_changes
+            || !c.done.measured
+        {
+            continue;
+        }
+        shortcuts += 1;
+        let r = run(&c);
+        assert_eq!(r.plan, Plan::Allow, "{c:?}");
+        assert!(!r.denied && r.refusal.is_none(), "{c:?}");
+    }
+    assert!(shortcuts > 0);
+    // It takes only measure-only decisions, and never a writer.
+    for d in decisions() {
+        for w in [false, true] {
+            assert_eq!(
+                decision::measured_read(d, w),
+                d.measure && !d.appraise && !d.audit && !w
+            );
+        }
+    }
+}
+
 #[test]
 fn guard_table() {
     for func in Func::ALL {

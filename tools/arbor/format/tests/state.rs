@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The per-inode and per-file state: the packing of versions and verdicts
+//! The per-inode state: the packing of versions and verdicts
 //! into atomic words, at the boundaries and under concurrent use.
 
 use arbor_format::policy::{AppraiseBy, Decision, Func, MAY_EXEC, MAY_READ, TEMPLATES};
-use arbor_format::state::{self, digest_prefix, DecisionKey, FileState, InodeState};
+use arbor_format::state::{self, digest_prefix, DecisionKey, InodeState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Versions at the boundaries of the packing.
@@ -30,9 +30,8 @@ fn all_zero_is_nothing_done() {
         assert!(!s.measured(v));
         assert!(!s.audited(v));
     }
-    assert!(!s.has_readers());
+    assert!(!s.ever_measured());
     assert!(!s.fsverity_sig_valid());
-    assert!(!FileState::default().take_counted_reader());
 }
 
 #[test]
@@ -161,25 +160,23 @@ fn measured_digest_is_its_prefix() {
 }
 
 #[test]
-fn readers_saturate_at_zero() {
+fn a_measured_or_covered_version_makes_the_file_measured_for_good() {
     let s = InodeState::default();
-    s.reader_closed();
-    assert!(!s.has_readers());
-    s.reader_opened();
-    s.reader_opened();
-    s.reader_closed();
-    assert!(s.has_readers());
-    s.reader_closed();
-    s.reader_closed();
-    assert!(!s.has_readers());
-    let f = FileState::default();
-    assert!(f.set_counted_reader());
-    assert!(!f.set_counted_reader(), "counted twice");
-    assert!(f.take_counted_reader());
-    assert!(!f.take_counted_reader());
+    assert!(!s.ever_measured());
+    s.set_audited(0);
+    assert!(!s.ever_measured(), "an audit is not a measurement");
+    s.set_measured(0, &[1; 32]);
+    s.content_changing();
+    assert!(s.ever_measured(), "a later version does not forget it");
+    let c = InodeState::default();
+    c.set_covered(5, 1);
+    assert!(
+        c.ever_measured(),
+        "covered by an allow list counts as measured"
+    );
 }
 
-/// Racing tasks audit a version once, and count readers exactly.
+/// Racing tasks audit a version once.
 #[test]
 fn concurrent_updates() {
     let s = InodeState::default();
@@ -191,8 +188,6 @@ fn concurrent_updates() {
                     if s.set_audited(v) {
                         first.fetch_add(1, Ordering::Relaxed);
                     }
-                    s.reader_opened();
-                    s.reader_closed();
                 }
             });
         }
@@ -202,7 +197,6 @@ fn concurrent_updates() {
     // the number of racing tasks.
     let n = first.load(Ordering::Relaxed);
     assert!((1000..=8000).contains(&n), "{n}");
-    assert!(!s.has_readers());
 }
 
 fn all_decisions() -> impl Iterator<Item = Decision> {

@@ -202,6 +202,21 @@ newfile $D/quiet
 cat $D/quiet > /dev/null
 printf more >> $D/quiet
 expect_eq "no violation when the reader has closed the file" "$(viol)" $((v0 + 2))
+# As IMA, any file open for reading only counts for ToMToU (the inode's
+# i_readcount), not only readers whose own open was measured: uid 1000's
+# reads are not measured, root's read measured the file.
+newfile $D/anyreader
+chmod 666 $D/anyreader
+cat $D/anyreader > /dev/null
+arbor-guest run-as 1000 1000 /bin/busybox sh -c "exec 3< $D/anyreader; printf more >> $D/anyreader"
+expect_eq "ToMToU: an unmeasured reader counts, as IMA's" "$(viol)" $((v0 + 3))
+expect_eq "ToMToU: the entry names the file read by uid 1000" \
+	"$(entries_for $D/anyreader | awk '$2 ~ /^0+$/' | grep -c .)" 1
+# A file the policy never measured is in no violation, readers or not.
+newfile $D/unmeasured
+chmod 666 $D/unmeasured
+arbor-guest run-as 1000 1000 /bin/busybox sh -c "exec 3< $D/unmeasured; printf more >> $D/unmeasured"
+expect_eq "ToMToU: none for a file the policy never measured" "$(viol)" $((v0 + 3))
 
 # --- signed policies ---
 expect_eq "signed policy by an unknown key: ENOKEY" \
