@@ -44,6 +44,7 @@ static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 /// initialisation (or after it failed) is refused, since nothing can
 /// appraise it; so is any evaluation that fails for want of memory or
 /// because the file could not be read.
+#[inline]
 fn check(file: &File, func: Func, mask: u32) -> Result {
     let Some(arbor) = ARBOR.get() else {
         if func == Func::FileCheck {
@@ -104,6 +105,7 @@ impl Lsm for Arbor {
     /// A file arbor trusts may not be opened for writing in enforcing
     /// mode (its verdict would outlive its content); in permissive mode
     /// such an open is a violation.
+    #[inline]
     fn file_open(file: &File) -> Result {
         if !file.is_writer() || !file.inode().is_regular() {
             return Ok(());
@@ -115,6 +117,7 @@ impl Lsm for Arbor {
     }
 
     /// A writer may change the content from now on.
+    #[inline]
     fn file_post_open(file: &File, mask: u32) -> Result {
         if file.is_writer() {
             if let Some(s) = inode_state(file.data_inode()) {
@@ -125,6 +128,7 @@ impl Lsm for Arbor {
     }
 
     /// A writer's changes are complete.
+    #[inline]
     fn file_release(file: &File) {
         if !file.is_writer() {
             return;

@@ -95,6 +95,7 @@ fn request(file: &File, func: Func, mask: u32, uids: (u32, u32)) -> Request {
 /// about the file (see [`policy::generation`]): its filesystem's magic
 /// never does. They are cached only on the file's own inode, not on a
 /// stacked filesystem's data inode, which other mounts can reach.
+#[inline]
 fn decide(
     file: &File,
     func: Func,
@@ -116,6 +117,21 @@ fn decide(
             return d;
         }
     }
+    decide_uncached(file, func, mask, uids, cache, key)
+}
+
+/// [`decide`] without a cached decision: evaluates the policy and caches
+/// the decision under `key` in `cache`, if both are given. Out of line,
+/// so that the cached case stays short.
+#[inline(never)]
+fn decide_uncached(
+    file: &File,
+    func: Func,
+    mask: u32,
+    uids: (u32, u32),
+    cache: Option<&InodeState>,
+    key: Option<DecisionKey>,
+) -> Decision {
     let d = policy::decide(&request(file, func, mask, uids));
     if let (Some(s), Some(key)) = (cache, &key) {
         s.cache_decision(key, d);
@@ -146,6 +162,7 @@ fn version(state: Option<&InodeState>, inode: &Inode) -> u64 {
 /// for the rest of the evaluation writers are denied (`ETXTBSY`) as exec
 /// denies them for the program it runs. Once the verdict is "trusted",
 /// [`guard_trusted`] refuses new writers, so no writer can slip in between.
+#[inline]
 pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result {
     // As IMA: only regular files have content to measure.
     if !file.inode().is_regular() {
@@ -173,6 +190,24 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
             return Ok(());
         }
     }
+    evaluate_use(arbor, file, func, mask, inode, decided)
+}
+
+/// The rest of [`check`], for a use of `file` (whose data inode is
+/// `inode`) that the policy's decision `decided` alone does not settle:
+/// gathers the facts, plans, evaluates and concludes. Out of line, so that
+/// the cases [`check`] settles at once stay a short function.
+#[inline(never)]
+fn evaluate_use(
+    arbor: &Arbor,
+    file: &File,
+    func: Func,
+    mask: u32,
+    inode: &Inode,
+    decided: Decision,
+) -> Result {
+    let state = inode_state(inode);
+    let is_writer = file.is_writer();
     let (writers_denied, refusal) = match decision::guard(decided.appraise, func, mask) {
         Guard::None => (None, None),
         Guard::Refuse => (None, Some(Reason::WritableExecutable)),

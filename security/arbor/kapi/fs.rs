@@ -350,8 +350,10 @@ impl Inode {
 
     /// Whether some file has the inode open for writing (`i_writecount`).
     pub(crate) fn is_open_for_write(&self) -> bool {
-        // SAFETY: the inode is valid; the count is read atomically.
-        unsafe { bindings::inode_is_open_for_write(self.as_ptr()) }
+        // SAFETY: the inode is valid; the counter is an aligned `int`,
+        // changed only atomically, and read once as `atomic_read` would
+        // (what `inode_is_open_for_write()` tests).
+        unsafe { core::ptr::addr_of!((*self.as_ptr()).i_writecount.counter).read_volatile() > 0 }
     }
 
     /// Denies write access to the inode until the returned guard is
