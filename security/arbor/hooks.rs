@@ -44,8 +44,20 @@ static EARLY_EXEC_WARNED: AtomicBool = AtomicBool::new(false);
 /// initialisation (or after it failed) is refused, since nothing can
 /// appraise it; so is any evaluation that fails for want of memory or
 /// because the file could not be read.
-#[inline]
+///
+/// A reader's repeated use that the inode's cached state settles is
+/// allowed here, inlined into the hook; everything else is out of line.
+#[inline(always)]
 fn check(file: &File, func: Func, mask: u32) -> Result {
+    if !file.is_writer() && measure::settled_read(file, func, mask) {
+        return Ok(());
+    }
+    check_fully(file, func, mask)
+}
+
+/// [`check`], when the cached state does not settle the use.
+#[inline(never)]
+fn check_fully(file: &File, func: Func, mask: u32) -> Result {
     let Some(arbor) = ARBOR.get() else {
         if func == Func::FileCheck {
             return Ok(());
@@ -123,6 +135,7 @@ impl Lsm for Arbor {
             if let Some(s) = inode_state(file.data_inode()) {
                 s.content_changing();
             }
+            return check_fully(file, Func::FileCheck, mask);
         }
         check(file, Func::FileCheck, mask)
     }

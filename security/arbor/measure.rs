@@ -178,19 +178,53 @@ pub(crate) fn check(arbor: &Arbor, file: &File, func: Func, mask: u32) -> Result
     if !decided.measure && !decided.appraise && !decided.audit && !is_writer {
         return Ok(());
     }
-    // The steady state of a file read again and again: a reader the policy
-    // only measures, no writer, local content, this version measured. As
-    // `plan` would, allowed at once, after a few loads.
+    // A reader the policy only measures, no writer, local content, this
+    // version measured: as `plan` would, allowed at once (see
+    // `settled_read`, which asks the same of a cached decision).
     if let Some(s) = state {
         if decision::measured_read(decided, is_writer)
-            && !inode.content_changes_unseen()
             && !file.inode().is_open_for_write()
-            && s.measured(version(state, inode))
+            && s.measured_settled(version(state, inode))
         {
             return Ok(());
         }
     }
     evaluate_use(arbor, file, func, mask, inode, decided)
+}
+
+/// Whether the decision cached on `file`'s inode settles a reader's use of
+/// it at hook `func` with access `mask`, the steady state of a file read
+/// again and again: the policy's decision for this task is to do nothing,
+/// or only to measure, and the current version was measured, no file has
+/// the inode open for writing and its content cannot change unseen. Then
+/// [`check`] would allow the use without looking further; callers ask
+/// this first, and call [`check`] when it is `false`. A few loads and
+/// comparisons: the decision word is not decoded.
+///
+/// Asks neither for arbor's initialisation nor for the file's data inode:
+/// only [`check`] caches decisions, after both, and only for a regular
+/// file that is its own data inode (a property of its filesystem: no
+/// stacking filesystem's inode is).
+#[inline(always)]
+pub(crate) fn settled_read(file: &File, func: Func, mask: u32) -> bool {
+    let inode = file.inode();
+    let Some(s) = inode_state(inode) else {
+        return false;
+    };
+    let Some(generation) = policy::generation() else {
+        return false;
+    };
+    let (uid, euid) = task::uids();
+    let key = DecisionKey {
+        generation,
+        func,
+        mask,
+        uid,
+        euid,
+    };
+    s.settles_read(&key, |s| {
+        !inode.is_open_for_write() && s.measured_settled(version(Some(s), inode))
+    })
 }
 
 /// The rest of [`check`], for a use of `file` (whose data inode is
@@ -815,6 +849,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
             extra,
         );
         let entry = Entry::new(PCR, template, fields.as_slice(), &arbor.sha1)?;
+        let changes_unseen = file.data_inode().content_changes_unseen();
         // Called under the list's lock, once the append can no longer
         // fail: the version is marked measured only with its entry in the
         // list, and only once when tasks race to measure it.
@@ -831,7 +866,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
                         s.measured_digest_is(digest.as_bytes()),
                     );
                     if append {
-                        s.set_measured(version, digest.as_bytes());
+                        s.set_measured(version, digest.as_bytes(), changes_unseen);
                     }
                     append
                 }

@@ -14,7 +14,7 @@ use crate::format::policy::{self as lang, Decision, Options, Request, Rule};
 use crate::format::template::Sink;
 use crate::kapi::keys::{self, VerifyError};
 use crate::kapi::rcu::Rcu;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -32,37 +32,43 @@ struct Loaded {
 static ACTIVE: Rcu<Loaded> = Rcu::new();
 
 /// The generation of the policy in force, for decisions cached per inode
-/// ([`crate::format::state::DecisionKey`]): bumped after each policy is
-/// published, so a decision cached for an older policy is never reused.
-/// 0 (no policy yet) is never cached; 1 is the default policy's.
+/// ([`crate::format::state::DecisionKey`]), in bits 1 to 31, and in bit 0
+/// whether that policy's decisions may be cached: one word, so that no
+/// reader pairs one policy's generation with another's. The generation
+/// is bumped after each policy is published, so a decision cached for an
+/// older policy is never reused (until it wraps, after 2^31 policies).
+/// Nothing is cached under 0 (no policy yet); 2 or 3 is the default
+/// policy's.
+///
+/// Decisions are cached per inode, keyed by the hook, the access and the
+/// task's uids: not under a policy that tests what else can change under
+/// a cached decision, `fsuuid` (ext4's `FS_IOC_SETFSUUID` changes it on a
+/// mounted filesystem) or `fowner` (`chown`).
 static GENERATION: AtomicU32 = AtomicU32::new(0);
 
-/// Whether decisions may be cached per inode, keyed by the hook, the
-/// access and the task's uids: not when the policy tests what else can
-/// change under a cached decision, `fsuuid` (ext4's `FS_IOC_SETFSUUID`
-/// changes it on a mounted filesystem) or `fowner` (`chown`).
-static CACHEABLE: AtomicBool = AtomicBool::new(false);
-
-/// Publishes `p` as the policy in force.
+/// Publishes `p` as the policy in force. Callers are serialised: the
+/// default policy is published at boot, before any other, and the others
+/// under the policy writers' lock.
 fn publish(p: Arc<Loaded>) {
     let cacheable = !p
         .rules
         .iter()
         .any(|r| r.fsuuid.is_some() || r.fowner.is_some());
     ACTIVE.replace(p);
-    CACHEABLE.store(cacheable, Ordering::Release);
+    let next = (GENERATION.load(Ordering::Relaxed) >> 1).wrapping_add(1) << 1;
     // After the policy: a reader that sees the new generation evaluates
     // the new policy (see `decide`).
-    GENERATION.fetch_add(1, Ordering::AcqRel);
+    GENERATION.store(next | u32::from(cacheable), Ordering::Release);
 }
 
-/// The generation to cache decisions under, or `None` if they may not be
-/// cached now. Read before the policy is evaluated: a decision made
-/// while a new policy is published is cached under the older generation,
-/// and so never reused.
+/// The generation to cache decisions under (never 0), or `None` if they
+/// may not be cached now. Read before the policy is evaluated: a decision
+/// made while a new policy is published is cached under the older
+/// generation, and so never reused.
+#[inline]
 pub(crate) fn generation() -> Option<u32> {
     let g = GENERATION.load(Ordering::Acquire);
-    (g != 0 && CACHEABLE.load(Ordering::Acquire)).then_some(g)
+    (g & 1 != 0).then_some(g)
 }
 
 /// Why [`build`] failed.

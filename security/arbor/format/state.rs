@@ -39,7 +39,9 @@ pub struct InodeState {
     /// saw, what could vouch and its verdict (see [`pack_verdict`]); 0 for
     /// none.
     checked: AtomicU64,
-    /// `version + 1` of the last measurement; 0 for none.
+    /// The low 63 bits of the [`tag`] of the last version measured, with
+    /// [`MEASURED_UNSEEN`] set if its content can change unseen; 0 for
+    /// none.
     measured: AtomicU64,
     /// The first 8 bytes of the digest last measured: on filesystems whose
     /// content can change unseen, a file is measured again when its digest
@@ -95,6 +97,13 @@ impl DecisionKey {
 /// has its bits 15 to 31 set.
 pub const DECISION_LOCKED: u64 = u64::MAX;
 
+/// Set in the `measured` word of a file whose content can change without
+/// a local write (a network filesystem's), so that
+/// [`InodeState::measured_settled`] never holds for it. The word keeps
+/// the other 63 bits of the version's [`tag`]: a stale word would need
+/// exactly a multiple of 2^63 changes between two uses.
+const MEASURED_UNSEEN: u64 = 1 << 63;
+
 /// Packs `decision`, made for `key`, in one word: the generation (32 bits),
 /// the hook (2), the access bits (4), measure, appraise and audit (3),
 /// what may vouch for the file (3: [`AppraiseBy::code`]) and the template
@@ -117,6 +126,13 @@ pub fn pack_decision(key: &DecisionKey, decision: Decision) -> u64 {
 /// generation, the hook and the access (and bits 15 to 31, always zero).
 const DECISION_KEY_MASK: u64 = !0x1ff;
 
+/// The bits of a decision word that say whether it measures, appraises
+/// and audits.
+const DECISION_ACTION_MASK: u64 = 0x1c0;
+
+/// Measure, alone among [`DECISION_ACTION_MASK`]'s bits.
+const DECISION_MEASURE_ONLY: u64 = 1 << 8;
+
 /// The bits of [`pack_decision`]'s word that `key` gives.
 const fn key_bits(key: &DecisionKey) -> u64 {
     let func: u64 = match key.func {
@@ -129,26 +145,31 @@ const fn key_bits(key: &DecisionKey) -> u64 {
 }
 
 /// The decision that `word` holds for `key`, if it was made for `key`'s
-/// generation, hook and access. (A repeated open of a file asks this:
-/// it compares one word and decodes nine bits.)
+/// generation, hook and access: one comparison, then nine bits decoded.
 #[inline]
 pub fn unpack_decision(word: u64, key: &DecisionKey) -> Option<Decision> {
     if key.generation == 0 || word & DECISION_KEY_MASK != key_bits(key) {
         return None;
     }
+    Some(decode_decision(word))
+}
+
+/// The decision packed in `word`, whatever it was made for.
+#[inline]
+fn decode_decision(word: u64) -> Decision {
     // Every word was packed from a decision, so its codes are valid; the
     // decoding still never fails (an unknown code reads as the default).
     let template = match word & 0x7 {
         0 => None,
         t => TEMPLATES.get(t as usize - 1).copied(),
     };
-    Some(Decision {
+    Decision {
         measure: word & 1 << 8 != 0,
         appraise: word & 1 << 7 != 0,
         audit: word & 1 << 6 != 0,
         template,
         appraise_by: AppraiseBy::from_code(word >> 3 & 0x7).unwrap_or_default(),
-    })
+    }
 }
 
 impl InodeState {
@@ -217,14 +238,27 @@ impl InodeState {
 
     /// Whether version `v` was measured.
     pub fn measured(&self, v: u64) -> bool {
-        self.measured.load(Ordering::Acquire) == tag(v)
+        self.measured.load(Ordering::Acquire) & !MEASURED_UNSEEN == tag(v) & !MEASURED_UNSEEN
     }
 
-    /// Records that version `v` was measured, with `digest`.
-    pub fn set_measured(&self, v: u64, digest: &[u8]) {
+    /// Whether version `v` was measured and the file's content cannot
+    /// change unseen (see [`Self::set_measured`]): one comparison.
+    #[inline]
+    pub fn measured_settled(&self, v: u64) -> bool {
+        self.measured.load(Ordering::Acquire) == tag(v) & !MEASURED_UNSEEN
+    }
+
+    /// Records that version `v` was measured, with `digest`, and whether
+    /// the file's content can change unseen (a network filesystem's).
+    pub fn set_measured(&self, v: u64, digest: &[u8], unseen_changes: bool) {
         self.measured_digest
             .store(digest_prefix(digest), Ordering::Release);
-        self.measured.store(tag(v), Ordering::Release);
+        let word = if unseen_changes {
+            tag(v) | MEASURED_UNSEEN
+        } else {
+            tag(v) & !MEASURED_UNSEEN
+        };
+        self.measured.store(word, Ordering::Release);
     }
 
     /// Whether `digest` is the digest last measured (its first 8 bytes).
@@ -278,15 +312,38 @@ impl InodeState {
     /// decision with a subject it was not made for.
     #[inline]
     pub fn cached_decision(&self, key: &DecisionKey) -> Option<Decision> {
+        self.cached_word(key).map(decode_decision)
+    }
+
+    /// Whether the decision cached for `key` settles a reader's use: it is
+    /// to do nothing, or only to measure (neither appraise nor audit) and
+    /// `measured(self)` holds. `false` when no decision is cached for
+    /// `key`. The decision word is not decoded: one mask and two
+    /// comparisons.
+    #[inline]
+    pub fn settles_read(&self, key: &DecisionKey, measured: impl FnOnce(&Self) -> bool) -> bool {
+        match self
+            .cached_word(key)
+            .map(|word| word & DECISION_ACTION_MASK)
+        {
+            Some(0) => true,
+            Some(DECISION_MEASURE_ONLY) => measured(self),
+            _ => false,
+        }
+    }
+
+    /// The decision word, if it was made for `key` (sequence-checked with
+    /// its subject, see [`Self::cached_decision`]). The empty word (0) and
+    /// [`DECISION_LOCKED`] are never made for a key: the one has
+    /// generation 0, the other bits 15 to 31 set.
+    #[inline]
+    fn cached_word(&self, key: &DecisionKey) -> Option<u64> {
         let word = self.decision.load(Ordering::Acquire);
-        if word == 0 || word == DECISION_LOCKED {
+        if key.generation == 0 || word & DECISION_KEY_MASK != key_bits(key) {
             return None;
         }
         let subject = self.decided_for.load(Ordering::Acquire);
-        if self.decision.load(Ordering::Acquire) != word || subject != key.subject() {
-            return None;
-        }
-        unpack_decision(word, key)
+        (subject == key.subject() && self.decision.load(Ordering::Acquire) == word).then_some(word)
     }
 
     /// Caches `decision`, made for `key`, unless another task is caching

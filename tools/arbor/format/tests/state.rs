@@ -2,6 +2,7 @@
 //! The per-inode state: the packing of versions and verdicts
 //! into atomic words, at the boundaries and under concurrent use.
 
+use arbor_format::decision;
 use arbor_format::policy::{AppraiseBy, Decision, Func, MAY_EXEC, MAY_READ, TEMPLATES};
 use arbor_format::state::{self, digest_prefix, DecisionKey, InodeState};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -118,9 +119,11 @@ fn version_carries_the_fsverity_bit() {
 fn measured_and_audited_follow_the_version() {
     let s = InodeState::default();
     for &v in &VERSIONS {
-        s.set_measured(v, &[0xab; 32]);
+        s.set_measured(v, &[0xab; 32], false);
         assert!(s.measured(v));
+        assert!(s.measured_settled(v));
         assert!(!s.measured(v.wrapping_add(1)));
+        assert!(!s.measured_settled(v.wrapping_add(1)));
         assert!(s.set_audited(v));
         assert!(!s.set_audited(v), "audited twice");
         assert!(s.audited(v));
@@ -128,11 +131,28 @@ fn measured_and_audited_follow_the_version() {
     }
 }
 
+/// A version measured on a filesystem whose content can change unseen is
+/// measured, and never settled: the shortcut of repeated opens does not
+/// take it.
+#[test]
+fn content_that_can_change_unseen_is_never_settled() {
+    let s = InodeState::default();
+    for &v in &VERSIONS {
+        s.set_measured(v, &[0xab; 32], true);
+        assert!(s.measured(v), "{v}");
+        assert!(!s.measured_settled(v), "{v}");
+        assert!(!s.measured(v.wrapping_add(1)), "{v}");
+        assert!(s.ever_measured());
+        s.set_measured(v, &[0xab; 32], false);
+        assert!(s.measured_settled(v), "{v}");
+    }
+}
+
 #[test]
 fn changes_bump_the_version() {
     let s = InodeState::default();
     s.set_verdict(s.version(), 7, AppraiseBy::default(), true);
-    s.set_measured(s.version(), &[1; 32]);
+    s.set_measured(s.version(), &[1; 32], false);
     s.content_changing();
     assert_eq!(s.version(), 1);
     assert_eq!(s.verdict(1, 7, AppraiseBy::default()), None);
@@ -145,7 +165,7 @@ fn measured_digest_is_its_prefix() {
     let s = InodeState::default();
     let mut d = [0u8; 32];
     d[..8].copy_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
-    s.set_measured(0, &d);
+    s.set_measured(0, &d, false);
     assert!(s.measured_digest_is(&d));
     let mut other = d;
     other[7] ^= 1;
@@ -165,7 +185,7 @@ fn a_measured_or_covered_version_makes_the_file_measured_for_good() {
     assert!(!s.ever_measured());
     s.set_audited(0);
     assert!(!s.ever_measured(), "an audit is not a measurement");
-    s.set_measured(0, &[1; 32]);
+    s.set_measured(0, &[1; 32], false);
     s.content_changing();
     assert!(s.ever_measured(), "a later version does not forget it");
     let c = InodeState::default();
@@ -261,6 +281,42 @@ fn decisions_pack_exactly() {
     assert_eq!(InodeState::default().cached_decision(&k), None);
 }
 
+/// The shortcut of repeated opens reads the decision `cached_decision`
+/// finds, without decoding it: it settles a reader exactly when that
+/// decision does nothing, or only measures a version that was measured.
+#[test]
+fn settles_read_agrees_with_the_cached_decision() {
+    let mut settled = 0;
+    for func in Func::ALL {
+        for mask in 0..16u32 {
+            for d in all_decisions() {
+                let s = InodeState::default();
+                let k = key(3, func, mask, 1000, 1000);
+                assert!(!s.settles_read(&k, |_| true), "nothing cached");
+                s.cache_decision(&k, d);
+                assert_eq!(s.cached_decision(&k), Some(d));
+                let silent = !d.measure && !d.appraise && !d.audit;
+                for measured in [false, true] {
+                    let expect = silent || (decision::measured_read(d, false) && measured);
+                    assert_eq!(s.settles_read(&k, |_| measured), expect, "{d:?}");
+                    settled += usize::from(expect);
+                }
+                // Another subject, policy, hook or access: not this decision.
+                for other in [
+                    key(3, func, mask, 1000, 0),
+                    key(3, func, mask, 0, 1000),
+                    key(4, func, mask, 1000, 1000),
+                    key(0, func, mask, 1000, 1000),
+                    key(3, func, mask ^ 1, 1000, 1000),
+                ] {
+                    assert!(!s.settles_read(&other, |_| true), "{other:?}");
+                }
+            }
+        }
+    }
+    assert!(settled > 0);
+}
+
 #[test]
 fn cached_decisions_follow_the_subject() {
     let s = InodeState::default();
@@ -322,6 +378,10 @@ fn cached_decisions_are_never_torn() {
                     if let Some(d) = s.cached_decision(&k) {
                         assert_eq!(d, decide(uid), "uid {uid}");
                         hits.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if s.settles_read(&k, |_| true) {
+                        let d = decide(uid);
+                        assert!(!d.appraise && !d.audit, "uid {uid}");
                     }
                 }
             });
