@@ -662,13 +662,15 @@ fn signature_of(found: &SigXattr) -> (Signature<'_>, &[u8], bool) {
 }
 
 /// Reads `file`'s signature (from where `by` says) and computes its
-/// digests with the Merkle tree parameters the signature names, and its
-/// plain hash with `content` if given. Fails only for `ENOMEM`; other
+/// digests: its fs-verity digest if `tree`, with the Merkle tree
+/// parameters the signature names, and its plain hash with `content` if
+/// given (see [`digest::file_digests`]). Fails only for `ENOMEM`; other
 /// errors computing the digests are in [`Read::computed`].
 fn read_version(
     arbor: &Arbor,
     file: &File,
     by: AppraiseBy,
+    tree: bool,
     content: Option<&Shash>,
 ) -> Result<Read> {
     // security.arbor first; without it, an IMA sigv3 in security.ima;
@@ -684,8 +686,8 @@ fn read_version(
     };
     let tree_hash = arbor.hash(params.alg());
     let computed = match &twin {
-        None => digest::file_digests(file, &params, tree_hash, content),
-        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, content),
+        None => digest::file_digests(file, &params, tree_hash, tree, content),
+        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, tree, content),
         Some(Err(e)) => Err(*e),
     };
     Ok(Read { found, computed })
@@ -713,17 +715,24 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
     // the signature and content were read as before: else they may be of
     // different versions, and are read again as the next version.
     let (mut version, mut before, mut retries) = (version, cookie, CHANGED_RETRIES);
-    let Read { found, computed } = loop {
+    let (Read { found, computed }, predictable) = loop {
+        // With predictable PCRs, a file an allow list holds is not
+        // measured on its own: its list's entry covers it.
+        let predictable = work.measure && digest_lists::predictable_pcr();
         // `ima-ng` and `ima-sig` record the plain SHA-256 of the content,
-        // hashed in the same pass as the Merkle tree.
+        // hashed in the same pass as the Merkle tree. The tree is built
+        // unless that hash is all the work needs (measuring, with no
+        // appraisal, audit record or list lookup, which go by the
+        // fs-verity digest).
         let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
-        let read = read_version(arbor, file, by, content)?;
+        let tree = work.appraise || work.audit || predictable || content.is_none();
+        let read = read_version(arbor, file, by, tree, content)?;
         let Some(b) = before else {
-            break read;
+            break (read, predictable);
         };
         let after = file.change_cookie();
         if after == Some(b) {
-            break read;
+            break (read, predictable);
         }
         // Changed, or the server did not answer: the next read is checked
         // against a fresh answer, if there is one.
@@ -756,34 +765,34 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         work = decided;
     };
     let moved = retries != CHANGED_RETRIES;
-    // With predictable PCRs, a file an allow list holds is not measured
-    // on its own: its list's entry covers it.
-    let predictable = work.measure && digest_lists::predictable_pcr();
     let (sig, value, user) = signature_of(&found);
-    let (alg, digest, plain, outcome, listed) = match computed {
-        Ok(FileDigests {
-            alg,
-            digest,
-            source,
-            content,
-        }) => {
-            let listed = if work.appraise || predictable {
-                digest_lists::lookup(alg, digest.as_bytes())
-            } else {
-                Found::Nowhere
+    // The fs-verity digest is there whenever the work needs it (see
+    // `file_digests`).
+    let computed = computed.and_then(|d| match d.verity {
+        None if work.appraise || work.audit || predictable => Err(EINVAL),
+        _ => Ok(d),
+    });
+    let (verity, plain, outcome, listed) = match computed {
+        Ok(FileDigests { verity, content }) => {
+            let listed = match &verity {
+                Some(v) if work.appraise || predictable => {
+                    digest_lists::lookup(v.alg, v.digest.as_bytes())
+                }
+                _ => Found::Nowhere,
             };
-            let outcome = if work.appraise {
-                let fsverity_signed = source == Source::FsVerity && fsverity_sig;
-                let own = Own {
-                    sig: &sig,
-                    user,
-                    fsverity_signed,
-                };
-                appraise_digest(arbor, &own, alg, &digest, by, listed)
-            } else {
-                Ok(())
+            let outcome = match &verity {
+                Some(v) if work.appraise => {
+                    let fsverity_signed = v.source == Source::FsVerity && fsverity_sig;
+                    let own = Own {
+                        sig: &sig,
+                        user,
+                        fsverity_signed,
+                    };
+                    appraise_digest(arbor, &own, v.alg, &v.digest, by, listed)
+                }
+                _ => Ok(()),
             };
-            (alg, digest, content, outcome, listed)
+            (verity, content, outcome, listed)
         }
         Err(e) if e == EINTR || e == ENOMEM => return Err(e),
         Err(e) => {
@@ -841,13 +850,22 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
             _ => value,
         };
         let plain = plain.unwrap_or_default();
+        let (alg, tree_digest) = verity
+            .as_ref()
+            .map_or(("", &[][..]), |v| (v.alg.name(), v.digest.as_bytes()));
         let fields = EntryFields::new(
             template,
             ("sha256", &plain),
-            (DigestType::Verity, alg.name(), digest.as_bytes()),
+            (DigestType::Verity, alg, tree_digest),
             path,
             extra,
         );
+        // The digest the entry records.
+        let recorded = if template.records_plain_hash() {
+            &plain[..]
+        } else {
+            tree_digest
+        };
         let entry = Entry::new(PCR, template, fields.as_slice(), &arbor.sha1)?;
         let changes_unseen = file.data_inode().content_changes_unseen();
         // Called under the list's lock, once the append can no longer
@@ -863,10 +881,10 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
                     let append = decision::append_measurement(
                         s.measured(version),
                         unseen_changes,
-                        s.measured_digest_is(digest.as_bytes()),
+                        s.measured_digest_is(recorded),
                     );
                     if append {
-                        s.set_measured(version, digest.as_bytes(), changes_unseen);
+                        s.set_measured(version, recorded, changes_unseen);
                     }
                     append
                 }
@@ -874,12 +892,14 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
             },
         )?;
     }
-    if work.audit && state.map_or(true, |s| s.set_audited(version)) {
-        audit::emit(AuditOp::Rule {
-            func: func.name(),
-            path,
-            digest: (alg.name(), digest.as_bytes()),
-        });
+    if let Some(v) = verity.as_ref().filter(|_| work.audit) {
+        if state.map_or(true, |s| s.set_audited(version)) {
+            audit::emit(AuditOp::Rule {
+                func: func.name(),
+                path,
+                digest: (v.alg.name(), v.digest.as_bytes()),
+            });
+        }
     }
     Ok(Evaluated { outcome, moved })
 }

@@ -43,9 +43,9 @@ while [ $r -le $rounds ]; do
 	echo "row open-unmeasured $r $(arbor-guest bench open-as 1000 $f $n_open | field 4)"
 	echo "row exec $r $(arbor-guest bench exec $W/prog $n_exec | field 4)"
 	echo "row first-small $r $(arbor-guest bench first-open $W/small$r $n_small 8192 | field 4)"
-	echo "row first-big-cached $r $(arbor-guest bench first-open-big $W/big$r $((big_mb << 20)) | field 5)"
-	echo "row sha256-limit $r $(arbor-guest bench afalg $W/big$r | field 5)"
-	echo "row first-big-disk $r $(arbor-guest bench first-open-big $W/cold$r $((big_mb << 20)) cold | field 5)"
+	echo "row first-big-cached $r $(arbor-guest bench first-open-big $W/big$r $((big_mb << 20)) | field 6)"
+	echo "row sha256-limit $r $(arbor-guest bench afalg $W/big$r | field 6)"
+	echo "row first-big-disk $r $(arbor-guest bench first-open-big $W/cold$r $((big_mb << 20)) cold | field 6)"
 	rm -f $W/big$r $W/cold$r
 	r=$((r + 1))
 done

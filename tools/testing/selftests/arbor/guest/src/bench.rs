@@ -136,6 +136,11 @@ fn mbps(bytes: u64, ns: u128) -> u128 {
     u128::from(bytes) * 1000 / ns.max(1)
 }
 
+/// Throughput in kB/s (10^3 bytes per second) of `bytes` in `ns`.
+fn kbps(bytes: u64, ns: u128) -> u128 {
+    u128::from(bytes) * 1_000_000 / ns.max(1)
+}
+
 pub(crate) fn bench(args: &[OsString]) -> ! {
     let Some((op, rest)) = args.split_first() else {
         usage()
@@ -199,7 +204,11 @@ pub(crate) fn bench(args: &[OsString]) -> ! {
             let start = Instant::now();
             open(path);
             let ns = start.elapsed().as_nanos();
-            println!("bench first-open-big {size} {ns} {}", mbps(size, ns));
+            println!(
+                "bench first-open-big {size} {ns} {} {}",
+                mbps(size, ns),
+                kbps(size, ns)
+            );
         }
         ("write-once", [file, text]) => {
             // One write() of TEXT to FILE (a securityfs control file),
@@ -227,7 +236,11 @@ pub(crate) fn bench(args: &[OsString]) -> ! {
             let digest = afalg_sha256(path);
             let ns = start.elapsed().as_nanos();
             std::hint::black_box(digest);
-            println!("bench afalg {size} {ns} {}", mbps(size, ns));
+            println!(
+                "bench afalg {size} {ns} {} {}",
+                mbps(size, ns),
+                kbps(size, ns)
+            );
         }
         _ => usage(),
     }
