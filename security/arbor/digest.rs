@@ -108,13 +108,18 @@ pub(crate) fn file_digests(
     } else {
         None
     };
-    let mut buf = KVVec::from_elem(0u8, READ_CHUNK, GFP_KERNEL)?;
+    // No larger than the file, rounded up to 4 KiB: a small file needs no
+    // 64 KiB buffer allocated and zeroed.
+    let buf_len = (size.min(READ_CHUNK as u64) as usize)
+        .next_multiple_of(4096)
+        .min(READ_CHUNK);
+    let mut buf = KVVec::from_elem(0u8, buf_len, GFP_KERNEL)?;
     let mut pos: i64 = 0;
     let mut done: u64 = 0;
     while done < size {
         let want = usize::try_from(size - done)
             .unwrap_or(usize::MAX)
-            .min(READ_CHUNK);
+            .min(buf_len);
         let chunk = buf.get_mut(..want).ok_or(EINVAL)?;
         let n = file.read_at(chunk, &mut pos)?;
         if n == 0 {

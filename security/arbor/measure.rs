@@ -661,10 +661,11 @@ fn signature_of(found: &SigXattr) -> (Signature<'_>, &[u8], bool) {
     }
 }
 
-/// Reads `file`'s signature (from where `by` says) and computes its
-/// digests: its fs-verity digest if `tree`, with the Merkle tree
-/// parameters the signature names, and its plain hash with `content` if
-/// given (see [`digest::file_digests`]). Fails only for `ENOMEM`; other
+/// Reads `file`'s signature (from where `by` says), if `signature` (else
+/// it reads as absent), and computes its digests: its fs-verity digest if
+/// `tree`, with the Merkle tree parameters the signature names, and its
+/// plain hash with `content` if given (see [`digest::file_digests`]).
+/// Fails only for `ENOMEM`; other
 /// errors computing the digests are in [`Read::computed`].
 fn read_version(
     arbor: &Arbor,
@@ -672,10 +673,15 @@ fn read_version(
     by: AppraiseBy,
     tree: bool,
     content: Option<&Shash>,
+    signature: bool,
 ) -> Result<Read> {
     // security.arbor first; without it, an IMA sigv3 in security.ima;
     // then, where the rule allows, the same in user.*.
-    let found = read_signature(file, by)?;
+    let found = if signature {
+        read_signature(file, by)?
+    } else {
+        SigXattr::Absent
+    };
     let params = signature_of(&found).0.params();
     // The digest needs a file open for reading; a write-only open (a
     // FILE_CHECK rule may measure those) is read through a twin.
@@ -726,7 +732,11 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         // fs-verity digest).
         let content = (work.measure && template.records_plain_hash()).then_some(&arbor.sha256);
         let tree = work.appraise || work.audit || predictable || content.is_none();
-        let read = read_version(arbor, file, by, tree, content)?;
+        // The signature is read for what it vouches, for the tree's
+        // parameters and for the templates that record one: not for an
+        // `ima-ng` entry alone.
+        let signature = tree || template != Template::ImaNg;
+        let read = read_version(arbor, file, by, tree, content, signature)?;
         let Some(b) = before else {
             break (read, predictable);
         };

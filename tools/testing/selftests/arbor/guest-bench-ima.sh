@@ -32,6 +32,17 @@ chmod 755 $W/prog
 cat $f > /dev/null
 $W/prog hello > /dev/null
 field() { awk -v i="$1" '$1 == "bench" { print $i }'; }
+# bench_small_only=1 (booted without a TPM): the first measurement of
+# small files alone, the CPU's work without the TPM's extension.
+if [ -n "${bench_small_only:-}" ]; then
+	r=1
+	while [ $r -le $rounds ]; do
+		echo "row first-small $r $(arbor-guest bench first-open $W/small$r $n_small 8192 | field 4)"
+		r=$((r + 1))
+	done
+	echo "bench: done"
+	exit 0
+fi
 r=1
 while [ $r -le $rounds ]; do
 	# The previous round's drop_caches may have evicted the file's and the
