@@ -13,6 +13,7 @@ mod appraise;
 mod audit;
 mod digest;
 mod digest_lists;
+mod gate;
 mod hooks;
 mod init;
 mod kapi;
@@ -91,7 +92,27 @@ static ARBOR: Global<Arbor> = Global::new();
 
 kapi::lsm::define_lsm!(Arbor);
 
-/// arbor's state for `inode` (its part of the inode's security blob).
-fn inode_state(inode: &Inode) -> Option<&InodeState> {
+/// arbor's part of an inode's security blob.
+struct InodeBlob {
+    /// What was done for the inode's versions.
+    state: InodeState,
+    /// The leaves its pages are checked against, if they are (see
+    /// [`gate`]).
+    gate: gate::PageLeaves,
+}
+
+// SAFETY: every field of `InodeState` is an atomic integer or boolean, for
+// which all-zero is a valid value (zero, false): the state of an inode
+// nothing was done for; `PageLeaves` is a null pointer when all-zero: no
+// leaves.
+unsafe impl kernel::init::Zeroable for InodeBlob {}
+
+/// arbor's part of `inode`'s security blob.
+fn inode_blob(inode: &Inode) -> Option<&InodeBlob> {
     kapi::lsm::inode_blob::<Arbor>(inode)
+}
+
+/// arbor's state for `inode` (in its part of the inode's security blob).
+fn inode_state(inode: &Inode) -> Option<&InodeState> {
+    inode_blob(inode).map(|b| &b.state)
 }

@@ -58,6 +58,14 @@ pub(crate) enum AuditOp<'a> {
         count: Option<u64>,
         res: bool,
     },
+    /// The readpage gate refused a page of the file with inode `ino` on
+    /// filesystem `dev`, at byte `offset`, for `cause`.
+    PageRefused {
+        dev: &'a [u8],
+        ino: u64,
+        offset: u64,
+        cause: &'a str,
+    },
     /// A policy write was rejected.
     PolicyRejected {
         cause: &'a str,
@@ -156,6 +164,19 @@ pub(crate) fn emit(op: AuditOp<'_>) {
             list: kind,
             count,
             ..Record::new(Op::DigestList, cause, t, res)
+        },
+        AuditOp::PageRefused {
+            dev,
+            ino,
+            offset,
+            cause,
+        } => Record {
+            func: Some("read"),
+            mode: Some(mode::name(true)),
+            dev: Some(dev),
+            ino: Some(ino),
+            offset: Some(offset),
+            ..Record::new(Op::Appraise, cause, t, false)
         },
         AuditOp::PolicyRejected {
             cause,

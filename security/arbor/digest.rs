@@ -4,6 +4,7 @@
 //! record it.
 
 use crate::format::merkle::{self, Digest, Digester, HashAlgorithm, Params, TreeBuilder};
+use crate::gate;
 use crate::kapi::crypto::Shash;
 use crate::kapi::fs::File;
 use crate::kapi::task;
@@ -41,6 +42,9 @@ pub(crate) struct FileDigests {
     /// The SHA-256 of the content (what `sha256sum` prints), when it was
     /// asked for.
     pub(crate) content: Option<[u8; SHA256_SIZE]>,
+    /// The tree's leaves, for the readpage gate, when they were asked for
+    /// and could be kept (see [`gate::Kept::for_tree`]).
+    pub(crate) leaves: Option<gate::Kept>,
 }
 
 /// The file's fs-verity digest, if `tree` or fs-verity has it, and, when
@@ -57,13 +61,15 @@ pub(crate) struct FileDigests {
 /// the content hash from the same reads: the file is read once. The tree
 /// costs about 2.4% more SHA-256 blocks than the content hash: each 4 KiB
 /// block is hashed with a 65th, padding block, and the tree's levels add
-/// 0.8% of the file's size.
+/// 0.8% of the file's size. With `leaves`, the tree also keeps the hash
+/// of each block, for the readpage gate: `tree` must be asked for too.
 pub(crate) fn file_digests(
     file: &File,
     params: &Params,
     hash: &Shash,
     tree: bool,
     content: Option<&Shash>,
+    leaves: bool,
 ) -> Result<FileDigests> {
     let verity = file
         .inode()
@@ -77,6 +83,7 @@ pub(crate) fn file_digests(
         return Ok(FileDigests {
             verity,
             content: None,
+            leaves: None,
         });
     }
     let tree = tree && verity.is_none();
@@ -103,8 +110,18 @@ pub(crate) fn file_digests(
     } else {
         KVVec::new()
     };
+    let mut kept = if leaves && tree {
+        gate::Kept::for_tree(&params, size)?
+    } else {
+        None
+    };
     let mut builder = if tree {
-        Some((hash.desc()?, TreeBuilder::new(params, &mut scratch)))
+        let t = TreeBuilder::new(params, &mut scratch);
+        let t = match &mut kept {
+            Some(k) => t.keep_leaves(k.digests_mut()),
+            None => t,
+        };
+        Some((hash.desc()?, t))
     } else {
         None
     };
@@ -153,8 +170,13 @@ pub(crate) fn file_digests(
     };
     let verity = match (verity, builder) {
         (Some(v), _) => Some(v),
-        (None, Some((mut d, t))) => {
+        (None, Some((mut d, mut t))) => {
+            t.end_data(&mut d).map_err(merkle_error)?;
+            let all_kept = u64::try_from(t.kept_leaves()).ok() == Some(params.data_blocks(size));
             let root = t.finish(&mut d).map_err(merkle_error)?;
+            if !all_kept {
+                kept = None;
+            }
             Some(VerityDigest {
                 alg: params.alg(),
                 digest: merkle::file_digest(&mut d, &params, size, &root)?,
@@ -163,7 +185,11 @@ pub(crate) fn file_digests(
         }
         (None, None) => None,
     };
-    Ok(FileDigests { verity, content })
+    Ok(FileDigests {
+        verity,
+        content,
+        leaves: kept,
+    })
 }
 
 fn merkle_error(e: merkle::Error<Error>) -> Error {

@@ -25,14 +25,12 @@
 //!   blob only.
 
 use crate::format::policy::{Func, MAY_EXEC};
-use crate::format::state::InodeState;
 use crate::kapi::fs::{Binprm, Dentry, File};
 use crate::kapi::lsm::{AttrChanges, Integrity, Lsm};
-use crate::kapi::mm::{Prot, VmArea};
+use crate::kapi::mm::{Folio, Prot, VmArea};
 use crate::measure::{self, Change};
-use crate::{init, inode_state, kapi, mode, Arbor, ARBOR};
+use crate::{gate, init, inode_state, kapi, mode, Arbor, InodeBlob, ARBOR};
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::init::Zeroable;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
@@ -89,16 +87,11 @@ fn check_fully(file: &File, func: Func, mask: u32) -> Result {
     }
 }
 
-// SAFETY: every field of `InodeState` is an atomic integer or boolean,
-// for which all-zero is a valid value (zero, false): the state of an inode
-// nothing was done for.
-unsafe impl Zeroable for InodeState {}
-
 #[vtable]
 impl Lsm for Arbor {
     const NAME: &'static CStr = kernel::c_str!("arbor");
     const ID: u64 = kapi::config::LSM_ID;
-    type InodeBlob = InodeState;
+    type InodeBlob = InodeBlob;
 
     fn init(cmdline: &[u8]) {
         init::registered(cmdline);
@@ -217,6 +210,17 @@ impl Lsm for Arbor {
             };
         }
         measure::mprotect(file, prot.access())
+    }
+
+    /// A folio was read into the page cache of a file whose pages arbor
+    /// checks.
+    fn inode_post_read_folio(inode: &kapi::fs::Inode, folio: &Folio) -> Result {
+        gate::check_folio(inode, folio)
+    }
+
+    /// An inode was freed.
+    fn inode_free_security_rcu(blob: &InodeBlob) {
+        blob.gate.free();
     }
 
     /// fs-verity verified the file's built-in signature against its

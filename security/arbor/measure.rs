@@ -19,7 +19,7 @@ use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
 use crate::list::{Entry, SHA256_SIZE};
-use crate::{inode_state, mode, policy, Arbor};
+use crate::{gate, inode_state, mode, policy, Arbor};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
@@ -278,9 +278,12 @@ fn evaluate_use(
     // Before any list is looked up (see `digest_lists::generation`).
     let lists = digest_lists::generation();
     // What was done for this version, as far as the decision asks.
+    // A verdict reached while the file's pages were not to be checked (in
+    // permissive mode) is not reused once they are.
+    let reusable = !gate::applies(inode) || inode.reads_checked();
     let done = match state {
         Some(s) => Done {
-            verdict: if decided.appraise {
+            verdict: if decided.appraise && reusable {
                 s.verdict(version, lists, decided.appraise_by)
             } else {
                 None
@@ -664,9 +667,9 @@ fn signature_of(found: &SigXattr) -> (Signature<'_>, &[u8], bool) {
 /// Reads `file`'s signature (from where `by` says), if `signature` (else
 /// it reads as absent), and computes its digests: its fs-verity digest if
 /// `tree`, with the Merkle tree parameters the signature names, and its
-/// plain hash with `content` if given (see [`digest::file_digests`]).
-/// Fails only for `ENOMEM`; other
-/// errors computing the digests are in [`Read::computed`].
+/// plain hash with `content` if given, keeping the tree's leaves if
+/// `leaves` (see [`digest::file_digests`]). Fails only for `ENOMEM`;
+/// other errors computing the digests are in [`Read::computed`].
 fn read_version(
     arbor: &Arbor,
     file: &File,
@@ -674,6 +677,7 @@ fn read_version(
     tree: bool,
     content: Option<&Shash>,
     signature: bool,
+    leaves: bool,
 ) -> Result<Read> {
     // security.arbor first; without it, an IMA sigv3 in security.ima;
     // then, where the rule allows, the same in user.*.
@@ -692,8 +696,8 @@ fn read_version(
     };
     let tree_hash = arbor.hash(params.alg());
     let computed = match &twin {
-        None => digest::file_digests(file, &params, tree_hash, tree, content),
-        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, tree, content),
+        None => digest::file_digests(file, &params, tree_hash, tree, content, leaves),
+        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, tree, content, leaves),
         Some(Err(e)) => Err(*e),
     };
     Ok(Read { found, computed })
@@ -721,7 +725,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
     // the signature and content were read as before: else they may be of
     // different versions, and are read again as the next version.
     let (mut version, mut before, mut retries) = (version, cookie, CHANGED_RETRIES);
-    let (Read { found, computed }, predictable) = loop {
+    let (Read { found, computed }, predictable, pages) = loop {
         // With predictable PCRs, a file an allow list holds is not
         // measured on its own: its list's entry covers it.
         let predictable = work.measure && digest_lists::predictable_pcr();
@@ -736,13 +740,16 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         // parameters and for the templates that record one: not for an
         // `ima-ng` entry alone.
         let signature = tree || template != Template::ImaNg;
-        let read = read_version(arbor, file, by, tree, content, signature)?;
+        // A file trusted on a filesystem that cannot check its pages has
+        // them checked as they are read (see `gate`): the leaves are kept.
+        let pages = work.appraise && gate::applies(file.data_inode());
+        let read = read_version(arbor, file, by, tree, content, signature, pages)?;
         let Some(b) = before else {
-            break (read, predictable);
+            break (read, predictable, pages);
         };
         let after = file.change_cookie();
         if after == Some(b) {
-            break (read, predictable);
+            break (read, predictable, pages);
         }
         // Changed, or the server did not answer: the next read is checked
         // against a fresh answer, if there is one.
@@ -783,7 +790,11 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         _ => Ok(d),
     });
     let (verity, plain, outcome, listed) = match computed {
-        Ok(FileDigests { verity, content }) => {
+        Ok(FileDigests {
+            verity,
+            content,
+            leaves,
+        }) => {
             let listed = match &verity {
                 Some(v) if work.appraise || predictable => {
                     digest_lists::lookup(v.alg, v.digest.as_bytes())
@@ -801,6 +812,16 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
                     appraise_digest(arbor, &own, v.alg, &v.digest, by, listed)
                 }
                 _ => Ok(()),
+            };
+            // A file whose pages were refused is untrusted while its inode
+            // lives; one trusted where pages must be checked is trusted
+            // only once they are.
+            let outcome = match (outcome, state) {
+                (Ok(()), Some(s)) if work.appraise && s.pages_refused() => {
+                    Err(Reason::PagesRefused)
+                }
+                (Ok(()), _) if pages => gate::start(file.data_inode(), leaves),
+                (outcome, _) => outcome,
             };
             (verity, content, outcome, listed)
         }

@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! op=OP cause=CAUSE [func=FUNC] [mode=MODE] pid=N uid=N auid=N ses=N
-//!     comm=TEXT [path=TEXT] [digest=ALG:HEX] [rules=N] [signed=0|1]
+//!     comm=TEXT [path=TEXT] [dev=TEXT] [ino=N] [offset=N]
+//!     [digest=ALG:HEX] [rules=N] [signed=0|1]
 //!     [index=N] [dropped=N] [list=KIND] [count=N] [reason=TEXT] res=0|1
 //! ```
 //!
@@ -99,6 +100,13 @@ pub struct Record<'a> {
     pub task: Task<'a>,
     /// `path=`: the file.
     pub path: Option<&'a [u8]>,
+    /// `dev=`: the filesystem of a file known by its inode only (its
+    /// `s_id`).
+    pub dev: Option<&'a [u8]>,
+    /// `ino=`: the inode number of a file known by its inode only.
+    pub ino: Option<u64>,
+    /// `offset=`: the byte offset in the file of what was refused.
+    pub offset: Option<u64>,
     /// `digest=`: the file's digest, algorithm name and bytes.
     pub digest: Option<(&'a str, &'a [u8])>,
     /// `rules=`: the number of rules of a loaded policy.
@@ -129,6 +137,9 @@ impl<'a> Record<'a> {
             mode: None,
             task,
             path: None,
+            dev: None,
+            ino: None,
+            offset: None,
             digest: None,
             rules: None,
             signed: None,
@@ -200,6 +211,18 @@ pub fn render<S: Sink>(r: &Record<'_>, sink: &mut S) -> Result<(), S::Error> {
     if let Some(p) = r.path {
         key(sink, "path")?;
         put_untrusted(sink, p)?;
+    }
+    if let Some(d) = r.dev {
+        key(sink, "dev")?;
+        put_untrusted(sink, d)?;
+    }
+    if let Some(n) = r.ino {
+        key(sink, "ino")?;
+        super::template::put_decimal(sink, n)?;
+    }
+    if let Some(n) = r.offset {
+        key(sink, "offset")?;
+        super::template::put_decimal(sink, n)?;
     }
     if let Some((alg, d)) = r.digest {
         key(sink, "digest")?;

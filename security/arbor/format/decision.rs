@@ -60,11 +60,20 @@ pub enum Reason {
     /// signature and content were read than before, every time they were
     /// read: what was read may mix versions.
     ChangedWhileRead,
+    /// A page read from the file's server after the file was appraised
+    /// was not the content appraised (the readpage gate refused it): the
+    /// file is untrusted while its inode lives.
+    PagesRefused,
+    /// The file's pages would have to be checked as they are read (its
+    /// filesystem cannot check them), and cannot be: its Merkle tree is
+    /// salted or not of 4 KiB blocks, or its page cache could not be
+    /// emptied before checks began.
+    PagesUncheckable,
 }
 
 impl Reason {
     /// Every reason, with a representative of each payload, for tests.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
         Self::Unsigned,
         Self::MalformedXattr(xattr::Error::Truncated),
         Self::MalformedImaSig(imasig::Error::Truncated),
@@ -79,6 +88,8 @@ impl Reason {
         Self::Revoked,
         Self::NotListed,
         Self::ChangedWhileRead,
+        Self::PagesRefused,
+        Self::PagesUncheckable,
     ];
 
     /// The reason as one word, for the `cause=` field of audit records.
@@ -98,6 +109,8 @@ impl Reason {
             Self::Revoked => "revoked",
             Self::NotListed => "not_listed",
             Self::ChangedWhileRead => "changed_while_read",
+            Self::PagesRefused => "page_mismatch",
+            Self::PagesUncheckable => "pages_uncheckable",
         }
     }
 }
@@ -119,6 +132,8 @@ impl fmt::Display for Reason {
             Self::Revoked => f.write_str("revoked"),
             Self::NotListed => f.write_str("in no allow list"),
             Self::ChangedWhileRead => f.write_str("changed on its server while read"),
+            Self::PagesRefused => f.write_str("a page read later was not the content appraised"),
+            Self::PagesUncheckable => f.write_str("its pages cannot be checked as they are read"),
         }
     }
 }

@@ -238,6 +238,21 @@ impl Params {
         self.num_levels(data_size).max(1) * self.block_size()
     }
 
+    /// Number of data blocks of a file of `data_size` bytes: of tree
+    /// leaves.
+    pub fn data_blocks(&self, data_size: u64) -> u64 {
+        data_size.div_ceil(self.block_size() as u64)
+    }
+
+    /// Bytes of the leaves [`TreeBuilder::keep_leaves`] keeps for a file of
+    /// `data_size` bytes (one digest per data block); `None` if that does
+    /// not fit in memory's address space.
+    pub fn leaves_size(&self, data_size: u64) -> Option<usize> {
+        usize::try_from(self.data_blocks(data_size))
+            .ok()?
+            .checked_mul(self.alg.digest_size())
+    }
+
     /// Hashes `salt || block...` with the salt padded as fs-verity pads it.
     fn hash_salted<D: Digester>(
         &self,
@@ -344,6 +359,11 @@ pub struct TreeBuilder<'a> {
     block_fill: usize,
     /// Data bytes fed in all.
     data_size: u64,
+    /// Where the data blocks' hashes (the tree's leaves) are kept, in
+    /// order, if asked for (see [`Self::keep_leaves`]).
+    leaves: Option<&'a mut [u8]>,
+    /// Leaves kept so far.
+    kept: usize,
 }
 
 impl<'a> TreeBuilder<'a> {
@@ -359,7 +379,25 @@ impl<'a> TreeBuilder<'a> {
             flushed: [false; MAX_LEVELS],
             block_fill: 0,
             data_size: 0,
+            leaves: None,
+            kept: 0,
         }
+    }
+
+    /// Also keeps the hash of each data block, in order, in `leaves`: one
+    /// digest per block, [`Params::leaves_size`] bytes for a file of a
+    /// given size. Hashes past the end of `leaves` are not kept (the data
+    /// outgrew the size it was sized for); [`Self::kept_leaves`] says how
+    /// many were.
+    pub fn keep_leaves(mut self, leaves: &'a mut [u8]) -> Self {
+        self.leaves = Some(leaves);
+        self
+    }
+
+    /// Number of data block hashes kept so far in the slice given to
+    /// [`Self::keep_leaves`].
+    pub fn kept_leaves(&self) -> usize {
+        self.kept
     }
 
     /// Number of data bytes fed so far.
@@ -408,6 +446,14 @@ impl<'a> TreeBuilder<'a> {
         let mut hash = Digest::zero(self.params.alg);
         d.finish(hash.as_mut_bytes())?;
         self.block_fill = 0;
+        if let Some(leaves) = self.leaves.as_deref_mut() {
+            let ds = self.params.alg.digest_size();
+            let at = self.kept.saturating_mul(ds);
+            if let Some(slot) = leaves.get_mut(at..at.saturating_add(ds)) {
+                slot.copy_from_slice(hash.as_bytes());
+                self.kept += 1;
+            }
+        }
         self.push_hash(d, 0, hash)
     }
 
@@ -468,11 +514,19 @@ impl<'a> TreeBuilder<'a> {
         Ok(())
     }
 
-    /// Ends the data and returns the root hash.
-    pub fn finish<D: Digester>(mut self, d: &mut D) -> Result<Digest, Error<D::Error>> {
+    /// Ends the data: hashes the last, partial data block, if any, so that
+    /// its leaf is kept (see [`Self::kept_leaves`]). [`Self::finish`] does
+    /// it too; data fed after it starts a new block.
+    pub fn end_data<D: Digester>(&mut self, d: &mut D) -> Result<(), Error<D::Error>> {
         if self.block_fill > 0 {
             self.end_data_block(d)?;
         }
+        Ok(())
+    }
+
+    /// Ends the data and returns the root hash.
+    pub fn finish<D: Digester>(mut self, d: &mut D) -> Result<Digest, Error<D::Error>> {
+        self.end_data(d)?;
         let ds = self.params.alg.digest_size();
         if self.data_size == 0 {
             return Ok(Digest::zero(self.params.alg));

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod checkpoint;
 pub mod decision;
 pub mod digest_list;
+pub mod gate;
 pub mod hex;
 pub mod imasig;
 pub mod merkle;

@@ -67,6 +67,10 @@ pub struct InodeState {
     /// The [`tag`] of the change attribute the file's server reported
     /// last (network filesystems); 0 for none.
     change_cookie: AtomicU64,
+    /// A page read into the page cache was refused by the readpage gate:
+    /// the file's server served other content than the one appraised.
+    /// Never cleared while the inode lives.
+    pages_refused: AtomicBool,
 }
 
 /// What a policy decision depends on under a policy whose rules test no
@@ -227,6 +231,19 @@ impl InodeState {
     /// Whether fs-verity verified the file's built-in signature.
     pub fn fsverity_sig_valid(&self) -> bool {
         self.fsverity_sig_valid.load(Ordering::Acquire)
+    }
+
+    /// Notes that the readpage gate refused a page of the file, and starts
+    /// a new version, so that no verdict is reused: the file is untrusted
+    /// from now on (see [`Self::pages_refused`]).
+    pub fn refuse_pages(&self) {
+        self.pages_refused.store(true, Ordering::Release);
+        self.content_changing();
+    }
+
+    /// Whether the readpage gate ever refused a page of the file.
+    pub fn pages_refused(&self) -> bool {
+        self.pages_refused.load(Ordering::Acquire)
     }
 
     /// Records the verdict for version `v`, reached under digest-list

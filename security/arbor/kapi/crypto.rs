@@ -53,6 +53,27 @@ impl Shash {
         d.finish(out)
     }
 
+    /// Hashes `data` in one go into `out`, one digest long, with no
+    /// allocation: the operation's state is on the stack
+    /// (`crypto_shash_tfm_digest`). For where memory must not be
+    /// allocated, such as a filesystem's read completion.
+    pub(crate) fn digest_on_stack(&self, data: &[u8], out: &mut [u8]) -> Result {
+        if out.len() != self.digest_size() {
+            return Err(EINVAL);
+        }
+        let len = u32::try_from(data.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `tfm` is valid by the type invariant; `data` is readable
+        // for `len` bytes and `out` writable for one digest.
+        to_result(unsafe {
+            bindings::crypto_shash_tfm_digest(
+                self.tfm.as_ptr(),
+                data.as_ptr(),
+                len,
+                out.as_mut_ptr(),
+            )
+        })
+    }
+
     /// Allocates the state for one hashing operation at a time.
     pub(crate) fn desc(&self) -> Result<ShashDesc<'_>> {
         // SAFETY: `tfm` is valid by the type invariant.

@@ -9,6 +9,7 @@
 use super::cred::Credential;
 use crate::format::merkle::{Digest, HashAlgorithm};
 use kernel::bindings;
+use kernel::error::to_result;
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::types::{ARef, AlwaysRefCounted, Opaque};
@@ -269,6 +270,81 @@ impl Inode {
         // change.
         let mode = u32::from(unsafe { (*self.as_ptr()).i_mode });
         mode & bindings::S_IFMT == bindings::S_IFREG
+    }
+
+    /// The inode's number (`i_ino`), for log lines.
+    pub(crate) fn ino(&self) -> u64 {
+        // SAFETY: the inode is valid; `i_ino` is set before the inode is
+        // used and not changed afterwards.
+        unsafe { (*self.as_ptr()).i_ino as u64 }
+    }
+
+    /// The name of the inode's filesystem instance (`s_id`: the device,
+    /// or the server and export), for log lines.
+    pub(crate) fn fs_id(&self) -> &[u8] {
+        // SAFETY: a valid inode has a valid superblock, whose `s_id` is a
+        // NUL-terminated string set at mount and not changed while the
+        // filesystem is mounted (it is, while one of its inodes is used).
+        unsafe { CStr::from_char_ptr((*(*self.as_ptr()).i_sb).s_id.as_ptr()) }.as_bytes()
+    }
+
+    /// Whether the inode's data bypasses the page cache (`IS_DAX`).
+    // `S_DAX` is 0 in kernels without `CONFIG_FS_DAX`.
+    #[allow(clippy::bad_bit_mask)]
+    pub(crate) fn is_dax(&self) -> bool {
+        // SAFETY: the inode is valid; `S_DAX` is fixed while an inode is
+        // in use (FUSE and ext4 change it only for a new inode).
+        let flags = unsafe { core::ptr::addr_of!((*self.as_ptr()).i_flags).read_volatile() };
+        flags & bindings::S_DAX != 0
+    }
+
+    /// Whether folios read into the inode's page cache are checked by the
+    /// LSM hook `inode_post_read_folio` (`mapping_read_checked`).
+    pub(crate) fn reads_checked(&self) -> bool {
+        // SAFETY: the inode is valid, and so is its `i_mapping`.
+        unsafe { bindings::mapping_read_checked((*self.as_ptr()).i_mapping) }
+    }
+
+    /// Has every folio read into the inode's page cache from now on go
+    /// through the LSM hook `inode_post_read_folio` before any reader can
+    /// see it (`mapping_set_read_checked`), and drops the folios already
+    /// there, which were not, unmapping them from every process. With the
+    /// mapping's `invalidate_lock` held for writing, no read is in flight
+    /// while the flag is set; the page cache is emptied before (so that no
+    /// unchecked folio stays) and again after (a FUSE server's
+    /// `NOTIFY_STORE` inserts folios without that lock, and checks the
+    /// flag only once its folio is in). Fails with `EBUSY` if a folio
+    /// cannot be dropped (dirty, under writeback), leaving the mapping
+    /// unmarked. Sleeps; no lock of the inode may be held. A no-op once the
+    /// mapping is marked: the flag is not cleared while the inode lives.
+    pub(crate) fn check_reads(&self) -> Result {
+        if self.reads_checked() {
+            return Ok(());
+        }
+        // SAFETY: the inode is valid, and so is its `i_mapping`.
+        let mapping = unsafe { (*self.as_ptr()).i_mapping };
+        // SAFETY: `mapping` is valid; the lock is released below, on every
+        // path; the caller holds no lock of the inode.
+        unsafe { bindings::filemap_invalidate_lock(mapping) };
+        // SAFETY: `mapping` is valid, its invalidate lock held for writing
+        // (what `mapping_set_read_checked` asserts), and this process
+        // context may sleep.
+        let r = unsafe {
+            let mut r = to_result(bindings::invalidate_inode_pages2(mapping));
+            if r.is_ok() {
+                bindings::mapping_set_read_checked(mapping);
+                r = to_result(bindings::invalidate_inode_pages2(mapping));
+                if r.is_err() {
+                    // A folio that was not checked may have stayed: the
+                    // next attempt starts over.
+                    bindings::mapping_clear_read_checked(mapping);
+                }
+            }
+            r
+        };
+        // SAFETY: taken above.
+        unsafe { bindings::filemap_invalidate_unlock(mapping) };
+        r
     }
 
     /// Whether fs-verity is enabled on the inode (`IS_VERITY`).

@@ -20,7 +20,7 @@
 //! [`install`].
 
 use super::fs::{Binprm, Dentry, File, Inode};
-use super::mm::{Prot, VmArea};
+use super::mm::{Folio, Prot, VmArea};
 use core::cell::UnsafeCell;
 use core::ffi::c_int;
 use core::ptr::{addr_of_mut, null_mut};
@@ -162,10 +162,31 @@ pub(crate) trait Lsm: 'static {
     fn inode_setintegrity(_inode: &Inode, _kind: Integrity) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// `inode_post_read_folio`: `folio` was just read into the page cache
+    /// of `inode`, whose mapping the LSM marked with
+    /// [`Inode::check_reads`]. The folio is locked and not uptodate: an
+    /// error leaves it so, and its readers get `EIO`. Runs in process
+    /// context inside the filesystem's read completion (the reader, an
+    /// NFS `nfsiod` worker, a FUSE server's `write(2)`), which may hold
+    /// the mapping's `invalidate_lock`, other folios' locks and `i_rwsem`:
+    /// it may sleep, but must not allocate memory that reclaim could
+    /// serve from this filesystem, nor read this or any file (the reader
+    /// would wait for this folio), nor judge by `current`.
+    fn inode_post_read_folio(_inode: &Inode, _folio: &Folio) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `inode_free_security_rcu`: the inode whose blob part is `blob` was
+    /// freed, an RCU grace period ago; the blob is freed right after.
+    /// Runs in an RCU callback (softirq): must not sleep.
+    fn inode_free_security_rcu(_blob: &Self::InodeBlob) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// Number of hooks [`Lsm`] has methods for.
-const MAX_HOOKS: usize = 13;
+const MAX_HOOKS: usize = 15;
 
 /// What [`define_lsm!`] stores for an LSM: the data the framework keeps
 /// pointers to and reads on every hook call.
@@ -297,7 +318,7 @@ macro_rules! hook {
 }
 
 /// The hook list entries for the methods `L` implements, and how many.
-fn install<L: Lsm>() -> ([bindings::security_hook_list; MAX_HOOKS], usize) {
+fn install<L: Registered>() -> ([bindings::security_hook_list; MAX_HOOKS], usize) {
     // SAFETY: all-zero is a valid (empty) hook list.
     let mut list: [bindings::security_hook_list; MAX_HOOKS] = unsafe { core::mem::zeroed() };
     let wanted = [
@@ -343,6 +364,14 @@ fn install<L: Lsm>() -> ([bindings::security_hook_list; MAX_HOOKS], usize) {
         (
             L::HAS_INODE_SETINTEGRITY,
             hook!(inode_setintegrity, inode_setintegrity::<L>),
+        ),
+        (
+            L::HAS_INODE_POST_READ_FOLIO,
+            hook!(inode_post_read_folio, inode_post_read_folio::<L>),
+        ),
+        (
+            L::HAS_INODE_FREE_SECURITY_RCU,
+            hook!(inode_free_security_rcu, inode_free_security_rcu::<L>),
         ),
     ];
     let mut n = 0;
@@ -443,6 +472,37 @@ pub(crate) fn inode_blob<L: Registered>(inode: &Inode) -> Option<&L::InodeBlob> 
 /// The return value of a hook for `r`.
 fn ret(r: Result) -> c_int {
     r.map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with a valid inode and a folio of its page
+/// cache that is locked, not uptodate, and holds the data just read.
+unsafe extern "C" fn inode_post_read_folio<L: Lsm>(
+    inode: *mut bindings::inode,
+    folio: *mut bindings::folio,
+) -> c_int {
+    // SAFETY: the framework passes a valid inode and a locked folio whose
+    // content is final, both for the call.
+    let (inode, folio) = unsafe { (Inode::from_raw(inode), Folio::from_raw(folio)) };
+    ret(L::inode_post_read_folio(inode, folio))
+}
+
+/// # Safety
+///
+/// Called by the LSM framework from an RCU callback with the security
+/// blob of an inode that was freed, before the blob itself is freed.
+unsafe extern "C" fn inode_free_security_rcu<L: Registered>(blob: *mut core::ffi::c_void) {
+    // SAFETY: `blob` is the inode's whole security blob, allocated by the
+    // framework with the sizes the LSM registered and zero-filled, and
+    // freed only after this call; `lbs_inode` is the LSM's offset in it,
+    // written at registration and never changed. The blob part is valid
+    // all-zero (`Zeroable`) and suitably aligned (see `Registration::new`).
+    let part =
+        unsafe { blob_part::<L::InodeBlob>(blob, (*L::registration().blobs.get()).lbs_inode) };
+    if let Some(part) = part {
+        L::inode_free_security_rcu(part);
+    }
 }
 
 /// # Safety

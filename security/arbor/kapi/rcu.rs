@@ -97,6 +97,23 @@ impl<T> Rcu<T> {
         Some(borrowed.into())
     }
 
+    /// Unpublishes the value, if any, and drops its reference at once.
+    ///
+    /// # Safety
+    ///
+    /// No reader may be in, or enter, [`Rcu::get`] on `self` any more
+    /// (e.g. it is part of an object being freed, an RCU grace period after
+    /// it became unreachable).
+    pub(crate) unsafe fn clear_unreachable(&self) {
+        let old = self.ptr.swap(ptr::null_mut(), Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: `old` came from `Arc::into_raw` and owned a reference
+            // (type invariant); by the caller's promise no reader can be
+            // turning it into a reference of its own.
+            drop(unsafe { Arc::from_raw(old) });
+        }
+    }
+
     /// Publishes `value` and drops the reference to the value it replaces
     /// once no reader can still be taking a new reference to it (readers
     /// that took one keep it). Sleeps (`synchronize_rcu()`).

@@ -78,3 +78,16 @@ pub(crate) fn fatal_signal_pending() -> bool {
     // SAFETY: `get_current()` is always valid in process context.
     unsafe { bindings::fatal_signal_pending(bindings::get_current()) }
 }
+
+/// Runs `f` with the current task's allocations barred from filesystem
+/// reclaim (`memalloc_nofs_save`): for work done inside a filesystem's
+/// read completion, where reclaim could wait for what the caller holds.
+pub(crate) fn without_fs_reclaim<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: no precondition; the scope is closed below, on this task.
+    let flags = unsafe { bindings::memalloc_nofs_save() };
+    let r = f();
+    // SAFETY: `flags` came from the `memalloc_nofs_save` above, on this
+    // task, and scopes opened inside `f` were closed by it.
+    unsafe { bindings::memalloc_nofs_restore(flags) };
+    r
+}

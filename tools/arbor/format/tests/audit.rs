@@ -41,6 +41,9 @@ fn every_field_in_the_documented_order() {
         func: Some("BPRM_CHECK"),
         mode: Some("enforcing"),
         path: Some(b"/usr/bin/x"),
+        dev: Some(b"0:42"),
+        ino: Some(99),
+        offset: Some(8192),
         digest: Some(("sha256", &[0xab, 0x01])),
         rules: Some(7),
         signed: Some(false),
@@ -65,7 +68,7 @@ fn every_field_in_the_documented_order() {
     assert_eq!(
         render(&r),
         "op=appraise cause=unsigned func=BPRM_CHECK mode=enforcing pid=-1 uid=4294967295 \
-         auid=4294967295 ses=4294967295 comm=612062 path=\"/usr/bin/x\" digest=sha256:ab01 rules=7 signed=0 index=12 dropped=34 list=allow count=56 reason=\"why\" res=0"
+         auid=4294967295 ses=4294967295 comm=612062 path=\"/usr/bin/x\" dev=\"0:42\" ino=99 offset=8192 digest=sha256:ab01 rules=7 signed=0 index=12 dropped=34 list=allow count=56 reason=\"why\" res=0"
     );
 }
 

@@ -504,6 +504,8 @@ fn names_are_stable() {
             "revoked",
             "not_listed",
             "changed_while_read",
+            "page_mismatch",
+            "pages_uncheckable",
         ]
     );
     let names: Vec<_> = Violation::ALL.iter().map(|v| v.name()).collect();

@@ -42,9 +42,10 @@ attack() {
 	else
 		ok "attack: $name: the attacker's code never ran"
 	fi
-	# (A racing writer's refusals are as many as its tries: not counted.)
+	# (A racing writer's refusals are as many as its tries: not counted;
+	# nor are the page checks' records, func=read, one per folio refused.)
 	[ "$want" = - ] || expect_eq "attack: $name: every refusal has an audit record" \
-		"$(grep -c 'type=1800 .* res=0' /tmp/attack-audit.log)" \
+		"$(grep 'type=1800 .* res=0' /tmp/attack-audit.log | grep -vc ' func=read ')" \
 		"$(($(grep -c "errno $EACCES\$" /tmp/attack.out) + hidden_refusals))"
 	hidden_refusals=0
 }
@@ -173,10 +174,28 @@ arbor-guest setxattr $F/code security.arbor $X/code-good.sig
 cp $X/code-good $F/eio
 touch $F/eio.eio
 arbor-guest setxattr $F/eio security.arbor $X/code-good.sig
+# The readpage gate's files: each its own inode, whose second page the
+# server changes when it switches.
+for g in gate1 gate2 gate3; do
+	cp $X/gate-good $F/$g
+	cp $X/gate-bad $F/$g.alt
+	arbor-guest setxattr $F/$g security.arbor $X/gate-good.sig
+done
+# has_record NAME LOG PATTERN: LOG has an arbor audit record (type 1800)
+# matching PATTERN.
+has_record() {
+	if grep 'type=1800 ' "$2" | grep -q "$3"; then
+		ok "$1"
+	else
+		notok "$1" "no record matching $3 in $(wc -l < "$2") lines"
+	fi
+}
 if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 	attack "FUSE: signed content runs" "call ret 42" call:$FM/code
 	touch $F/.switch
 	attack "FUSE: the server switches to other bytes, reporting no change" "call errno 13" call:$FM/code
+	has_record "FUSE: the page read with other bytes has an audit record" /tmp/attack-audit.log \
+		'op=appraise cause=page_mismatch func=read mode=enforcing .* ino=[0-9]* offset=0 res=0'
 	# Fail closed: no digest, no trust, and no entry with a made-up
 	# digest: a violation for the open (measured) and for the mapping.
 	v0=$(cat $A/violations)
@@ -185,7 +204,37 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 	expect_eq "no digest: the list has violation entries only for the file" \
 		"$(entries_for $FM/eio | awk '{print $4}' | sort -u)" "ima:sha256:$(printf '0%.0s' $(seq 64))"
 	rm $F/.switch
-	attack "FUSE: ... and back to the signed bytes" "call ret 42" call:$FM/code
+	# The page checks refused the switched bytes: the file stays untrusted
+	# while its inode lives.
+	attack "FUSE: ... and back to the signed bytes: still refused" "call errno 13" call:$FM/code
+
+	# --- pages read after the appraisal (the readpage gate) ---
+	# A trusted file's pages are checked as they are read again: the
+	# server serves other bytes for the second page, reporting no change,
+	# after the client dropped the file's pages from its cache.
+	attack "pages: a page the server changed reads as EIO; the others as signed" \
+		"call ret 42; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp errno 5; pread-cmp ok; pread-cmp ok; call errno 13" \
+		call:$FM/gate1 open-ro:f:$FM/gate1 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:f:$X/gate-good:0:4096 pread-cmp:f:$X/gate-good:8192:100 \
+		call:$FM/gate1
+	has_record "pages: the refused page has an audit record (offset 4096)" /tmp/attack-audit.log \
+		'op=appraise cause=page_mismatch func=read mode=enforcing .* ino=[0-9]* offset=4096 res=0'
+	rm $F/.switch
+	# A running program faults in the changed page: it dies (SIGBUS), and
+	# the page it had not changed still runs.
+	attack "pages: a mapped program faulting in a changed page dies" \
+		"map ok; touch ok; call-at status 135; call-at ret 42" \
+		map:m:$FM/gate2 touch:$F/.switch call-at:m:4096 call-at:m:0
+	rm $F/.switch
+	# The same read without page checks (permissive mode) gets the
+	# server's bytes: the first case does detect the attack.
+	echo 0 > $A/enforce
+	attack "pages: without page checks, the changed page would be read" \
+		"call ret 42; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp differs" \
+		call:$FM/gate3 open-ro:f:$FM/gate3 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096
+	echo 1 > $A/enforce
+	rm $F/.switch
 	umount $FM
 else
 	notok "FUSE: the test server mounted" "fuse-serve failed"

@@ -230,8 +230,20 @@ printf '#!/bin/busybox sh\necho pwned\n' > "$x/script-bad"
 # A large signed script, so that its appraisal takes long enough for a
 # racing writer to try its luck: 4 MiB of comment after the command.
 { cat "$x/script-good"; head -c $((4 << 20)) /dev/zero | tr '\0' '#'; echo; } > "$x/script-big"
+# The readpage gate's file: three pages, code that returns 42 at 0 and 43
+# at 4096 (the attacker's: 66), and 100 bytes of text; the "bad" version
+# differs from the signed one in its second page only.
+gate_file() {
+	printf '\270\052\000\000\000\303'
+	head -c $((4096 - 6)) /dev/zero
+	printf "\\270\\$1\\000\\000\\000\\303"
+	head -c $((4096 - 6)) /dev/zero
+	head -c 100 /dev/zero | tr '\0' t
+}
+gate_file 053 > "$x/gate-good"
+gate_file 102 > "$x/gate-bad"
 chmod 755 "$x"/*
-for f in code-good script-good script-big; do
+for f in code-good script-good script-big gate-good; do
 	sign "$x/$f" trusted "$x/$f.sig"
 done
 # ld.so loading programs itself: the host's dynamic loader and C library

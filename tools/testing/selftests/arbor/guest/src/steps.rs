@@ -48,6 +48,17 @@
 //!                         `userns-mount`, `userns-setxattr` (which covers
 //!                         the copy) and `userns-exec`; a sub-step not tried
 //!                         because an earlier one failed prints `errno 125`
+//!   map:KEY:PATH          map PATH PROT_READ|PROT_EXEC, MAP_PRIVATE, and
+//!                         keep the mapping under KEY, untouched
+//!   call-at:KEY:OFF       in a forked child, call the code at offset OFF
+//!                         of mapping KEY: `ret N` (N & 255), or `status
+//!                         N` if the child was killed (128 + signal)
+//!   touch:PATH            create PATH (empty) if it does not exist
+//!   drop-caches:N         write N to /proc/sys/vm/drop_caches (1: drop
+//!                         every clean page that no process maps)
+//!   pread-cmp:NAME:SRC:OFF:LEN
+//!                         pread LEN bytes at OFF and compare them with
+//!                         SRC's bytes there: `ok` if equal, `differs`
 //!   sleep-ms:N            sleep N milliseconds
 //!   write-faulting:PATH:SRC
 //!                         one write() to PATH (opened write-only) of SRC's
@@ -106,6 +117,11 @@ const FORMS: &[(&str, &str)] = &[
     ("ldso", "LOADER:PROG"),
     ("userns-tmpfs-setxattr", "DIR:PROG:SIGSRC"),
     ("sleep-ms", "N"),
+    ("map", "KEY:PATH"),
+    ("call-at", "KEY:OFF"),
+    ("touch", "PATH"),
+    ("drop-caches", "N"),
+    ("pread-cmp", "NAME:SRC:OFF:LEN"),
     ("race-writer", "PATH:SRC:LOOPS"),
     ("write-faulting", "PATH:SRC"),
 ];
@@ -118,6 +134,8 @@ enum Res {
     /// The first line a program printed, `None` if it printed nothing.
     Out(Option<String>),
     Status(i32),
+    /// Bytes read are not the ones expected.
+    Differs,
 }
 
 impl fmt::Display for Res {
@@ -129,6 +147,7 @@ impl fmt::Display for Res {
             Res::Out(Some(line)) => write!(f, "out {line}"),
             Res::Out(None) => write!(f, "out -"),
             Res::Status(s) => write!(f, "status {s}"),
+            Res::Differs => write!(f, "differs"),
         }
     }
 }
@@ -170,6 +189,11 @@ enum Step {
     Ldso(CString, CString),
     Userns(CString, CString, CString),
     SleepMs(u64),
+    Map(String, CString),
+    CallAt(String, usize),
+    Touch(CString),
+    DropCaches(u32),
+    PreadCmp(String, CString, i64, usize),
     RaceWriter(CString, CString, u32),
     WriteFaulting(CString, CString),
 }
@@ -255,6 +279,11 @@ fn parse(text: &OsStr) -> Step {
         "ldso" => Step::Ldso(w.path(0), w.path(1)),
         "userns-tmpfs-setxattr" => Step::Userns(w.path(0), w.path(1), w.path(2)),
         "sleep-ms" => Step::SleepMs(w.num(0)),
+        "map" => Step::Map(w.name(0), w.path(1)),
+        "call-at" => Step::CallAt(w.name(0), w.num(1)),
+        "touch" => Step::Touch(w.path(0)),
+        "drop-caches" => Step::DropCaches(w.num(0)),
+        "pread-cmp" => Step::PreadCmp(w.name(0), w.path(1), w.num(2), w.num(3)),
         "write-faulting" => Step::WriteFaulting(w.path(0), w.path(1)),
         "race-writer" => {
             let loops = w.num(2);
@@ -451,6 +480,65 @@ fn map_call(path: &CStr, prot: libc::c_int, mprotect: bool) -> Result<Res, Errno
         cvt(unsafe { libc::mprotect(map.ptr, map.len, libc::PROT_READ | libc::PROT_EXEC) })?;
     }
     Ok(map.call())
+}
+
+/// `map`: maps PATH executable, private, without touching it.
+fn map_keep(path: &CStr) -> Result<Mapping, Errno> {
+    let fd = open(path, libc::O_RDONLY | libc::O_CLOEXEC, 0)?;
+    let len = page_round(file_size(fd.as_raw_fd())?)?;
+    Mapping::new(
+        fd.as_raw_fd(),
+        len,
+        libc::PROT_READ | libc::PROT_EXEC,
+        libc::MAP_PRIVATE,
+    )
+}
+
+/// `call-at`: calls the code at OFF of `map` in a forked child, which
+/// exits with what it returned; a fault kills the child, not this process.
+fn call_at(map: &Mapping, off: usize) -> Result<Res, Errno> {
+    if off >= map.len {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: the child only calls into the mapping and exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(errno());
+    }
+    if pid == 0 {
+        // SAFETY: a data pointer into the executable mapping becomes a
+        // function pointer; the test put an `int f(void)` at OFF.
+        let f = unsafe {
+            std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn() -> i32>(
+                map.ptr.cast::<u8>().add(off).cast(),
+            )
+        };
+        // SAFETY: running the mapped code is what this step is for;
+        // `_exit` ends the child without running the parent's handlers.
+        unsafe { libc::_exit(f()) }
+    }
+    let status = wait(pid);
+    Ok(if status >= 128 {
+        Res::Status(status)
+    } else {
+        Res::Ret(status)
+    })
+}
+
+/// `pread-cmp`: reads LEN bytes at OFF and compares them with SRC's.
+fn pread_cmp(fd: RawFd, src: &CStr, off: i64, len: usize) -> Result<Res, Errno> {
+    let want = read_file(src)?;
+    let start = usize::try_from(off).map_err(|_| libc::EINVAL)?;
+    let want = want.get(start..start + len).ok_or(libc::EINVAL)?;
+    let mut got = vec![0u8; len];
+    // SAFETY: `got` is writable for `len` bytes.
+    let n = cvt(unsafe { libc::pread(fd, got.as_mut_ptr().cast(), len, off) })?;
+    let n = usize::try_from(n).map_err(|_| libc::EINVAL)?;
+    Ok(if got.get(..n) == Some(want) {
+        Res::Ok
+    } else {
+        Res::Differs
+    })
 }
 
 fn call_fd(fd: RawFd) -> Result<Res, Errno> {
@@ -985,7 +1073,7 @@ fn race_writer(path: &CStr, src: &CStr, loops: u32) {
     );
 }
 
-fn run(step: &Step, fds: &mut Fds) {
+fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>) {
     match step {
         Step::Open {
             op,
@@ -1076,6 +1164,41 @@ fn run(step: &Step, fds: &mut Fds) {
         Step::TmpfileExec(dir, src) => tmpfile_exec(dir, src),
         Step::Ldso(loader, prog) => report("ldso", ldso(loader, prog)),
         Step::Userns(dir, prog, sig) => userns(dir, prog, sig),
+        Step::Map(key, path) => {
+            maps.remove(key);
+            report(
+                "map",
+                map_keep(path).map(|m| {
+                    maps.insert(key.clone(), m);
+                    Res::Ok
+                }),
+            )
+        }
+        Step::CallAt(key, off) => report(
+            "call-at",
+            maps.get(key)
+                .ok_or(libc::EBADF)
+                .and_then(|m| call_at(m, *off)),
+        ),
+        Step::Touch(path) => report(
+            "touch",
+            open(
+                path,
+                libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC,
+                0o644,
+            )
+            .map(|_| Res::Ok),
+        ),
+        Step::DropCaches(n) => report(
+            "drop-caches",
+            std::fs::write("/proc/sys/vm/drop_caches", format!("{n}\n"))
+                .map(|()| Res::Ok)
+                .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)),
+        ),
+        Step::PreadCmp(name, src, off, len) => report(
+            "pread-cmp",
+            fds.get(name).and_then(|fd| pread_cmp(fd, src, *off, *len)),
+        ),
         Step::SleepMs(ms) => {
             std::thread::sleep(std::time::Duration::from_millis(*ms));
             report("sleep-ms", Ok(Res::Ok))
@@ -1093,8 +1216,9 @@ pub fn steps(args: &[OsString]) -> ! {
     // Check every step before running any.
     let steps: Vec<Step> = args.iter().map(|a| parse(a)).collect();
     let mut fds = Fds::default();
+    let mut maps = HashMap::new();
     for step in &steps {
-        run(step, &mut fds);
+        run(step, &mut fds, &mut maps);
     }
     exit(0)
 }
