@@ -5,11 +5,12 @@
 
 use crate::format::merkle::{self, Digest, Digester, HashAlgorithm, Params, TreeBuilder};
 use crate::gate;
+use crate::kapi::alloc;
 use crate::kapi::crypto::Shash;
 use crate::kapi::fs::File;
 use crate::kapi::task;
 use crate::list::SHA256_SIZE;
-use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::alloc::KVVec;
 use kernel::prelude::*;
 
 /// How much file data one `kernel_read` asks for.
@@ -106,7 +107,7 @@ pub(crate) fn file_digests(
     };
     // The Merkle tree, if asked for and fs-verity has not the digest.
     let mut scratch = if tree {
-        KVVec::from_elem(0u8, params.scratch_size(size), GFP_KERNEL)?
+        alloc::zeroed(params.scratch_size(size))?
     } else {
         KVVec::new()
     };
@@ -130,7 +131,7 @@ pub(crate) fn file_digests(
     let buf_len = (size.min(READ_CHUNK as u64) as usize)
         .next_multiple_of(4096)
         .min(READ_CHUNK);
-    let mut buf = KVVec::from_elem(0u8, buf_len, GFP_KERNEL)?;
+    let mut buf: KVVec<u8> = alloc::zeroed(buf_len)?;
     let mut pos: i64 = 0;
     let mut done: u64 = 0;
     while done < size {

@@ -24,6 +24,7 @@ use crate::audit::{self, AuditOp};
 use crate::format::decision::Reason;
 use crate::format::gate::{self as pure, Refused, BLOCK_SIZE};
 use crate::format::merkle::{HashAlgorithm, Params};
+use crate::kapi::alloc;
 use crate::kapi::fs::Inode;
 use crate::kapi::mm::Folio;
 use crate::kapi::print::log_ratelimit;
@@ -57,7 +58,7 @@ impl Kept {
         Ok(Some(Self {
             alg: params.alg(),
             size,
-            digests: KVVec::from_elem(0u8, len, GFP_KERNEL)?,
+            digests: alloc::zeroed(len)?,
         }))
     }
 

@@ -80,7 +80,7 @@ impl Entry {
         sha1: &Shash,
     ) -> Result<Arc<Self>> {
         let len = template::template_data_len(fields).ok_or(EINVAL)?;
-        let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        let mut data: KVec<u8> = kapi::alloc::zeroed(len)?;
         template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
         let mut template_digest = [0u8; TEMPLATE_DIGEST_SIZE];
         sha1.digest(&data, &mut template_digest)?;
@@ -109,7 +109,7 @@ impl Entry {
         fields: &[Field<'_>],
     ) -> Result<Arc<Self>> {
         let len = template::template_data_len(fields).ok_or(EINVAL)?;
-        let mut data = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        let mut data: KVec<u8> = kapi::alloc::zeroed(len)?;
         template::encode_template_data(fields, &mut data).map_err(|_| EINVAL)?;
         // INVARIANT: `data` was encoded from `fields` of `template`; a
         // violation's digest is all zero.

@@ -14,6 +14,7 @@ use crate::format::policy::{AppraiseBy, Decision, Func, Request, TEMPLATES};
 use crate::format::state::{self, DecisionKey, InodeState};
 use crate::format::template::{DigestType, EntryFields, Template};
 use crate::format::{imasig, xattr};
+use crate::kapi::alloc;
 use crate::kapi::crypto::Shash;
 use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
@@ -34,7 +35,7 @@ const PATH_MAX: usize = 4096;
 
 /// A buffer for a path that log lines, audit records and entries name.
 fn path_buffer() -> Result<KVec<u8>> {
-    Ok(KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?)
+    alloc::zeroed(PATH_MAX)
 }
 
 /// The template of entries whose `measure` rule names none, of

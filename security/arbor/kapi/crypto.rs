@@ -6,7 +6,7 @@
 
 use crate::format::merkle::Digester;
 use core::ptr::NonNull;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::KVec;
 use kernel::bindings;
 use kernel::error::{from_err_ptr, to_result};
 use kernel::prelude::*;
@@ -47,10 +47,7 @@ impl Shash {
 
     /// Hashes `data` in one go into `out`, which must be one digest long.
     pub(crate) fn digest(&self, data: &[u8], out: &mut [u8]) -> Result {
-        let mut d = self.desc()?;
-        d.init()?;
-        d.update(data)?;
-        d.finish(out)
+        self.digest_on_stack(data, out)
     }
 
     /// Hashes `data` in one go into `out`, one digest long, with no
@@ -83,7 +80,7 @@ impl Shash {
             .ok_or(ENOMEM)?;
         // kmalloc memory is aligned to ARCH_KMALLOC_MINALIGN, which satisfies
         // the alignment `struct shash_desc` and its context require.
-        let mut buf = KVec::<u8>::from_elem(0, size, GFP_KERNEL)?;
+        let mut buf: KVec<u8> = super::alloc::zeroed(size)?;
         let desc = buf.as_mut_ptr().cast::<bindings::shash_desc>();
         // SAFETY: `buf` is at least `sizeof(struct shash_desc)` bytes and
         // suitably aligned; `tfm` outlives the desc (it borrows `self`).

@@ -26,6 +26,7 @@
 //! | [`fs::Inode`], [`fs::Dentry`], [`fs::Binprm`] | none yet (`kernel::fs` has no inode or dentry on 6.12) | borrowed views |
 //! | [`crypto`], [`keys`], [`tpm`], [`audit`] | none | |
 
+pub(crate) mod alloc;
 pub(crate) mod audit;
 pub(crate) mod config;
 pub(crate) mod cred;
