@@ -3,17 +3,22 @@
 # Benchmark: arbor against IMA on one kernel, side by side. Not a test (it
 # asserts nothing about speed): it prints numbers and ratios.
 #
-#   scripts/bench.sh            the full run (about 15 minutes under TCG)
+#   scripts/bench.sh            the full run (about 10 minutes under TCG)
 #   scripts/bench.sh --quick    small counts, one round: proves it still
 #                               works (the test command runs this)
 #
 # The kernel is the test kernel plus scripts/ima.config (IMA built in next
-# to arbor), in build/obj-ima. It boots three ways, each with a fresh
+# to arbor), in build/obj-ima. It boots four ways, each with a fresh
 # swtpm, a fresh ext4 disk and the same workload (guest-bench-ima.sh):
 #
-#   baseline  lsm=capability: arbor left out, IMA with no policy
-#   arbor     lsm=capability,arbor: arbor's default policy
-#   IMA       lsm=capability ima_policy=tcb ima_hash=sha256: IMA's tcb
+#   baseline       lsm=capability: arbor left out, IMA with no policy
+#   arbor          lsm=capability,arbor: arbor's default policy
+#   arbor-measure  the same without its appraise rules, arbor.template=ima-ng
+#   IMA            lsm=capability ima_policy=tcb ima_hash=sha256: IMA's tcb
+#
+# and each of the four again without a TPM, for the first measurement of
+# small files alone (with a TPM, that row is mostly the emulated TPM's
+# wall-clock latency).
 #
 # Guest time counts instructions (QEMU -icount shift=0,sleep=off), so the
 # CPU-bound rows repeat to well within 1% however busy the host is; rows
