@@ -3,7 +3,7 @@
 //!
 //! This module and its children are the only code in arbor that uses
 //! `kernel::bindings`, and hold all of its `unsafe` code but one promise:
-//! `hooks.rs` declares its blob types valid all-zero (`unsafe impl
+//! `arbor.rs` declares its blob type valid all-zero (`unsafe impl
 //! Zeroable`), as drivers do for theirs. Each wrapper turns a C object or
 //! call into a safe Rust type or function; nothing here knows about arbor
 //! (it uses only the pure [`crate::format`] below it), and the logic above
@@ -21,6 +21,8 @@
 //! | [`seq_file::SeqFile`] | `kernel::seq_file::SeqFile` | `from_raw` gives `&SeqFile`; arbor writes bytes (`seq_write`) where upstream prints |
 //! | [`rcu::Guard`], [`rcu::read_lock`] | `kernel::sync::rcu::Guard`, `read_lock` | [`rcu::Rcu`] (publication of an `Arc`) has no upstream counterpart |
 //! | [`mm::VmArea`] | `kernel::mm::virt::VmaRef` | the file and `VM_EXEC` only |
+//! | [`mm::Folio`] | none yet | a locked folio's position and pages, mapped one at a time |
+//! | [`alloc::zeroed`] | none | a byte vector zeroed by the allocator (`__GFP_ZERO`), not one byte at a time |
 //! | [`lsm::Lsm`], [`lsm::define_lsm`] | none yet | a `#[vtable]` trait, one method a hook, shaped like the kernel crate's other vtables |
 //! | [`securityfs`] | none yet | files read through `seq_file` and replaced whole by one write |
 //! | [`fs::Inode`], [`fs::Dentry`], [`fs::Binprm`] | none yet (`kernel::fs` has no inode or dentry on 6.12) | borrowed views |
