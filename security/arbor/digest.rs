@@ -88,7 +88,7 @@ pub(crate) fn file_digests(
         });
     }
     let tree = tree && verity.is_none();
-    if !tree && verity.is_none() && content.is_none() {
+    if !tree && content.is_none() {
         return Err(EINVAL);
     }
     let size = u64::try_from(file.inode().size()).map_err(|_| EINVAL)?;

@@ -166,9 +166,7 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
     for i in 0..folio.nr_pages() {
         let r = folio
             .with_page(i, |bytes| {
-                leaves.check_block(first + i as u64, bytes, |data, out| {
-                    hash.digest_on_stack(data, out)
-                })
+                leaves.check_block(first + i as u64, bytes, |data, out| hash.digest(data, out))
             })
             .unwrap_or(Err(Refused::NoLeaf));
         if let Err(e) = r {

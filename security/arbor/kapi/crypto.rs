@@ -45,16 +45,11 @@ impl Shash {
         unsafe { bindings::crypto_shash_digestsize(self.tfm.as_ptr()) as usize }
     }
 
-    /// Hashes `data` in one go into `out`, which must be one digest long.
+    /// Hashes `data` in one go into `out`, which must be one digest long,
+    /// with no allocation: the operation's state is on the stack
+    /// (`crypto_shash_tfm_digest`), so it may be called where memory must
+    /// not be allocated, such as a filesystem's read completion.
     pub(crate) fn digest(&self, data: &[u8], out: &mut [u8]) -> Result {
-        self.digest_on_stack(data, out)
-    }
-
-    /// Hashes `data` in one go into `out`, one digest long, with no
-    /// allocation: the operation's state is on the stack
-    /// (`crypto_shash_tfm_digest`). For where memory must not be
-    /// allocated, such as a filesystem's read completion.
-    pub(crate) fn digest_on_stack(&self, data: &[u8], out: &mut [u8]) -> Result {
         if out.len() != self.digest_size() {
             return Err(EINVAL);
         }
