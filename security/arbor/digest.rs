@@ -10,6 +10,7 @@ use crate::kapi::crypto::Shash;
 use crate::kapi::fs::File;
 use crate::kapi::task;
 use crate::list::SHA256_SIZE;
+use core::mem::MaybeUninit;
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
 
@@ -127,11 +128,11 @@ pub(crate) fn file_digests(
         None
     };
     // No larger than the file, rounded up to 4 KiB: a small file needs no
-    // 64 KiB buffer allocated and zeroed.
+    // 64 KiB buffer. Not zeroed: only what the reads wrote is looked at.
     let buf_len = (size.min(READ_CHUNK as u64) as usize)
         .next_multiple_of(4096)
         .min(READ_CHUNK);
-    let mut buf: KVVec<u8> = alloc::zeroed(buf_len)?;
+    let mut buf: KVVec<MaybeUninit<u8>> = alloc::uninit(buf_len)?;
     let mut pos: i64 = 0;
     let mut done: u64 = 0;
     while done < size {
@@ -139,12 +140,12 @@ pub(crate) fn file_digests(
             .unwrap_or(usize::MAX)
             .min(buf_len);
         let chunk = buf.get_mut(..want).ok_or(EINVAL)?;
-        let n = file.read_at(chunk, &mut pos)?;
+        let data = file.read_at(chunk, &mut pos)?;
+        let n = data.len();
         if n == 0 {
             // The file shrank while it was read.
             return Err(EAGAIN);
         }
-        let data = chunk.get(..n).ok_or(EINVAL)?;
         if let Some((d, t)) = &mut builder {
             t.update(d, data).map_err(merkle_error)?;
         }

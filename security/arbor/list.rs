@@ -7,17 +7,24 @@
 //! up (and take a reference), never while rendering it; a trim that drops
 //! entries a reader is rendering frees them when the reader is done.
 //! Appends, checkpoints and trims are serialised by a second mutex that
-//! also covers the PCR extension, so the list can run ahead of the PCR
-//! value but never behind it, entries appear in the order their PCR
-//! extensions happen, and a checkpoint records exactly the values the
-//! entries before it produced.
+//! also covers the TPM's PCR extension, so the list can run ahead of the
+//! PCR value but never behind it, and entries appear in the order their
+//! PCR extensions happen.
+//!
+//! The software PCR values (what the PCR would hold in a TPM that saw
+//! only arbor's extensions) are folded over the entries when something
+//! needs them, not at every append: a checkpoint, which records exactly
+//! the values the entries before it produced, a trim, which folds the
+//! entries it drops first, and a read of the `software_pcrs_*` files.
+//! An append without a TPM thus hashes nothing but its template digest,
+//! as IMA's does; the hashing the values need is done once, by whoever
+//! asks, under a third mutex that appends do not take.
 //!
 //! Entries have a global index: 0 for the first since boot, counting the
 //! ones dropped by trims. The held entries are the global indexes
 //! `first..first + len`.
 
 use crate::format::checkpoint::{self, Bank, Header};
-use crate::format::merkle::Digester;
 use crate::format::template::{
     self, DigestType, EntryFields, Field, Template, TEMPLATE_DIGEST_SIZE,
 };
@@ -148,8 +155,6 @@ pub(crate) struct SoftwarePcrs {
 
 /// What the append lock protects besides the order of entries.
 struct Chain {
-    /// The software PCR values after the last entry.
-    pcrs: SoftwarePcrs,
     /// Whether a TPM extend has failed since boot.
     tpm_failed: bool,
     /// Entries appended since the last checkpoint.
@@ -180,15 +185,24 @@ struct Held {
 }
 
 /// The measurement list.
+///
+/// # Invariants
+///
+/// `folded.upto >= held.first`: entries are dropped only once folded into
+/// the software PCR values; `folded.upto` is at most the global index
+/// after the last entry.
 #[pin_data]
 pub(crate) struct MeasurementList {
     /// The held entries, in order.
     #[pin]
     held: Mutex<Held>,
-    /// Serialises appends, checkpoints, trims and PCR extensions; taken
-    /// before `held`.
+    /// Serialises appends, checkpoints, trims and TPM PCR extensions;
+    /// taken before `folded` and `held`.
     #[pin]
     chain: Mutex<Chain>,
+    /// The software PCR values; taken before `held`.
+    #[pin]
+    folded: Mutex<Folded>,
     /// Violations recorded.
     violations: AtomicU64,
 }
@@ -201,29 +215,47 @@ pub(crate) struct Hashes<'a> {
     pub(crate) sha256: &'a Shash,
 }
 
-/// What an entry extends the software banks and the TPM's banks with.
-struct Extension {
-    sha1: [u8; TEMPLATE_DIGEST_SIZE],
-    sha256: [u8; SHA256_SIZE],
-    tpm: Option<KVec<[u8; tpm::MAX_DIGEST_SIZE]>>,
+/// The software PCR values, folded over the entries up to some index.
+struct Folded {
+    /// The values after every entry of global index below `upto`.
+    pcrs: SoftwarePcrs,
+    /// The global index of the first entry not folded in yet.
+    upto: u64,
 }
 
-impl Extension {
-    fn of(entry: &Entry, hashes: &Hashes<'_>, tpm: Option<&Tpm>) -> Result<Self> {
-        let mut x = Self {
-            sha1: [VIOLATION_FILL; TEMPLATE_DIGEST_SIZE],
-            sha256: [VIOLATION_FILL; SHA256_SIZE],
-            tpm: None,
-        };
-        if entry.kind != Kind::Violation {
-            hashes.sha256.digest(&entry.data, &mut x.sha256)?;
-            x.sha1 = entry.template_digest;
+impl Folded {
+    /// Extends the values with `entry`, the entry of global index `upto`.
+    fn fold(&mut self, entry: &Entry, hashes: &Hashes<'_>) -> Result {
+        let mut next = self.pcrs;
+        if entry.kind == Kind::Violation {
+            extend(
+                hashes.sha1,
+                &mut next.sha1,
+                &[VIOLATION_FILL; TEMPLATE_DIGEST_SIZE],
+            )?;
+            extend(
+                hashes.sha256,
+                &mut next.sha256,
+                &[VIOLATION_FILL; SHA256_SIZE],
+            )?;
+        } else {
+            let mut d = [0u8; SHA256_SIZE];
+            hashes.sha256.digest(&entry.data, &mut d)?;
+            extend(hashes.sha1, &mut next.sha1, &entry.template_digest)?;
+            extend(hashes.sha256, &mut next.sha256, &d)?;
         }
-        if let Some(t) = tpm {
-            x.tpm = Some(tpm_digests(t, entry)?);
-        }
-        Ok(x)
+        self.pcrs = next;
+        self.upto = self.upto.saturating_add(1);
+        Ok(())
     }
+}
+
+/// What `entry` extends the banks of `tpm` with, if there is a TPM.
+fn tpm_extension(
+    entry: &Entry,
+    tpm: Option<&Tpm>,
+) -> Result<Option<KVec<[u8; tpm::MAX_DIGEST_SIZE]>>> {
+    tpm.map(|t| tpm_digests(t, entry)).transpose()
 }
 
 /// An entry's digest for each TPM bank, in bank order, zero-padded: the
@@ -250,13 +282,16 @@ fn tpm_digests(t: &Tpm, entry: &Entry) -> Result<KVec<[u8; tpm::MAX_DIGEST_SIZE]
     Ok(v)
 }
 
-/// Extends `pcr` with `digest`: `pcr = H(pcr || digest)`.
+/// Extends `pcr` with `digest`, both at most a SHA-256 digest long:
+/// `pcr = H(pcr || digest)`, hashed in one go from the stack.
 fn extend(h: &Shash, pcr: &mut [u8], digest: &[u8]) -> Result {
-    let mut d = h.desc()?;
-    d.init()?;
-    d.update(pcr)?;
-    d.update(digest)?;
-    d.finish(pcr)
+    let mut both = [0u8; 2 * SHA256_SIZE];
+    let n = pcr.len().checked_add(digest.len()).ok_or(EINVAL)?;
+    let (head, tail) = both.get_mut(..n).ok_or(EINVAL)?.split_at_mut(pcr.len());
+    head.copy_from_slice(pcr);
+    tail.copy_from_slice(digest);
+    let input = both.get(..n).ok_or(EINVAL)?;
+    h.digest(input, pcr)
 }
 
 /// Largest checkpoint payload: the header and two banks.
@@ -269,10 +304,14 @@ impl MeasurementList {
             // INVARIANT: no entries, the first will be global index 0.
             held <- new_mutex!(Held { first: 0, entries: KVVec::new() }, "arbor_list_entries"),
             chain <- new_mutex!(
-                Chain {
+                Chain { tpm_failed: false, since_checkpoint: 0 },
+                "arbor_list_chain"
+            ),
+            // INVARIANT: nothing is held, nothing folded.
+            folded <- new_mutex!(
+                Folded {
                     pcrs: SoftwarePcrs { sha1: [0; TEMPLATE_DIGEST_SIZE], sha256: [0; SHA256_SIZE] },
-                    tpm_failed: false,
-                    since_checkpoint: 0,
+                    upto: 0,
                 },
                 "arbor_list_pcrs"
             ),
@@ -297,9 +336,9 @@ impl MeasurementList {
         still_wanted: impl FnOnce() -> bool,
     ) -> Result<bool> {
         // Computed outside the locks.
-        let x = Extension::of(&entry, hashes, tpm)?;
+        let x = tpm_extension(&entry, tpm)?;
         let mut chain = self.chain.lock();
-        let appended = self.commit(&mut chain, entry, x, hashes, tpm, pcr, still_wanted)?;
+        let appended = self.commit(&mut chain, entry, x, tpm, pcr, still_wanted)?;
         let interval = checkpoint_interval();
         if appended && interval > 0 && chain.since_checkpoint >= interval {
             // The entry is in; a failed checkpoint is retried after the
@@ -311,25 +350,19 @@ impl MeasurementList {
         Ok(appended)
     }
 
-    /// Appends `entry`, which extends by `x`, with `chain` locked.
-    #[allow(clippy::too_many_arguments)]
+    /// Appends `entry`, which extends the TPM's banks by `x`, with `chain`
+    /// locked.
     fn commit(
         &self,
         chain: &mut Chain,
         entry: Arc<Entry>,
-        x: Extension,
-        hashes: &Hashes<'_>,
+        x: Option<KVec<[u8; tpm::MAX_DIGEST_SIZE]>>,
         tpm: Option<&Tpm>,
         pcr: u32,
         still_wanted: impl FnOnce() -> bool,
     ) -> Result<bool> {
-        // Make room and compute the new PCR values first: after this point
-        // nothing can fail, so the list and the software PCR values never
-        // disagree.
+        // Make room first: after this point nothing can fail.
         self.held.lock().entries.reserve(1, GFP_KERNEL)?;
-        let mut next = chain.pcrs;
-        extend(hashes.sha1, &mut next.sha1, &x.sha1)?;
-        extend(hashes.sha256, &mut next.sha256, &x.sha256)?;
         if !still_wanted() {
             return Ok(false);
         }
@@ -338,13 +371,12 @@ impl MeasurementList {
         // INVARIANT: the new entry's global index is `first + len`.
         let checkpoint = entry.kind == Kind::Checkpoint;
         self.held.lock().entries.push(entry, GFP_KERNEL)?;
-        chain.pcrs = next;
         chain.since_checkpoint = if checkpoint {
             0
         } else {
             chain.since_checkpoint.saturating_add(1)
         };
-        if let (Some(t), Some(d)) = (tpm, x.tpm) {
+        if let (Some(t), Some(d)) = (tpm, x) {
             // The entry is in the list: the list may run ahead of the TPM,
             // never behind it. A TPM error leaves it ahead; it is logged,
             // and every later checkpoint says so.
@@ -372,6 +404,21 @@ impl MeasurementList {
         self.checkpoint_locked(&mut chain, hashes, tpm, pcr)
     }
 
+    /// Folds the entries appended since the last fold into the software
+    /// PCR values, and returns the values. With `chain` held, they are the
+    /// values after the last entry. On an error, the values stay those of
+    /// the entries folded before it, which the next fold goes on from.
+    fn fold(&self, hashes: &Hashes<'_>) -> Result<SoftwarePcrs> {
+        let mut folded = self.folded.lock();
+        // By the type invariant, `upto` is held or one past the last
+        // entry; the entries are looked up one at a time, so that readers
+        // of the list are not held up by the hashing.
+        while let Some(entry) = self.get(folded.upto) {
+            folded.fold(&entry, hashes)?;
+        }
+        Ok(folded.pcrs)
+    }
+
     /// [`Self::checkpoint`] with `chain` locked.
     fn checkpoint_locked(
         &self,
@@ -380,6 +427,8 @@ impl MeasurementList {
         tpm: Option<&Tpm>,
         pcr: u32,
     ) -> Result<u64> {
+        // Under `chain`: every entry before the checkpoint is folded in.
+        let pcrs = self.fold(hashes)?;
         let (first, held) = {
             let h = self.held.lock();
             (h.first, h.entries.len())
@@ -403,11 +452,11 @@ impl MeasurementList {
         let banks = [
             Bank {
                 alg: checkpoint::ALG_SHA1,
-                digest: &chain.pcrs.sha1,
+                digest: &pcrs.sha1,
             },
             Bank {
                 alg: checkpoint::ALG_SHA256,
-                digest: &chain.pcrs.sha256,
+                digest: &pcrs.sha256,
             },
         ];
         let mut buf = [0u8; CHECKPOINT_MAX];
@@ -429,8 +478,8 @@ impl MeasurementList {
             fields.as_slice(),
             hashes.sha1,
         )?;
-        let x = Extension::of(&entry, hashes, tpm)?;
-        self.commit(chain, entry, x, hashes, tpm, pcr, || true)?;
+        let x = tpm_extension(&entry, tpm)?;
+        self.commit(chain, entry, x, tpm, pcr, || true)?;
         Ok(index)
     }
 
@@ -440,10 +489,20 @@ impl MeasurementList {
     /// `index` was dropped already, `ERANGE` when it is past the last
     /// entry, `ENOENT` when the entry is not a checkpoint, `EBADMSG` when
     /// its digest differs.
-    pub(crate) fn trim(&self, index: u64, digest: &[u8; TEMPLATE_DIGEST_SIZE]) -> Result<u64> {
+    pub(crate) fn trim(
+        &self,
+        index: u64,
+        digest: &[u8; TEMPLATE_DIGEST_SIZE],
+        hashes: &Hashes<'_>,
+    ) -> Result<u64> {
         // Under `chain`, so that no append holds a reservation in the
         // vector being replaced.
         let chain = self.chain.lock();
+        // The entries dropped are folded into the software PCR values
+        // first (see the type invariant). A checkpoint folds the entries
+        // before it, so this has work only when the list is trimmed at a
+        // checkpoint before the last one.
+        self.fold(hashes)?;
         let (k, old) = {
             let mut h = self.held.lock();
             let k = index.checked_sub(h.first).ok_or_else(kapi::error::estale)?;
@@ -461,7 +520,8 @@ impl MeasurementList {
             let rest = h.entries.get(k..).ok_or(ERANGE)?;
             let mut kept = KVVec::with_capacity(rest.len(), GFP_KERNEL)?;
             kept.extend_from_slice(rest, GFP_KERNEL)?;
-            // INVARIANT: `kept[0]` is the entry of global index `index`.
+            // INVARIANT: `kept[0]` is the entry of global index `index`;
+            // every entry was folded above, under `chain`.
             h.first = index;
             (k, core::mem::replace(&mut h.entries, kept))
         };
@@ -506,8 +566,8 @@ impl MeasurementList {
         self.held.lock().first
     }
 
-    /// The software PCR values now.
-    pub(crate) fn pcrs(&self) -> SoftwarePcrs {
-        self.chain.lock().pcrs
+    /// The software PCR values after the entries appended so far.
+    pub(crate) fn pcrs(&self, hashes: &Hashes<'_>) -> Result<SoftwarePcrs> {
+        self.fold(hashes)
     }
 }

@@ -21,6 +21,7 @@ use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
 use crate::list::{Entry, SHA256_SIZE};
 use crate::{gate, inode_state, mode, policy, Arbor};
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::c_str;
@@ -33,9 +34,10 @@ pub(crate) const PCR: u32 = crate::kapi::config::PCR;
 /// Longest path recorded; longer ones are recorded by their last component.
 const PATH_MAX: usize = 4096;
 
-/// A buffer for a path that log lines, audit records and entries name.
-fn path_buffer() -> Result<KVec<u8>> {
-    alloc::zeroed(PATH_MAX)
+/// A buffer for a path that log lines, audit records and entries name,
+/// not zeroed: `File::path` returns what it wrote.
+fn path_buffer() -> Result<KVec<MaybeUninit<u8>>> {
+    alloc::uninit(PATH_MAX)
 }
 
 /// The template of entries whose `measure` rule names none, of

@@ -192,7 +192,7 @@ impl Writable for Trim {
         let Some(req) = checkpoint::parse_trim_request(input) else {
             return Err(refuse(None, EINVAL, "malformed"));
         };
-        match arbor.list.trim(req.index, &req.digest) {
+        match arbor.list.trim(req.index, &req.digest, &arbor.hashes()) {
             Ok(dropped) => {
                 pr_info!(
                     "list trimmed: {} entries dropped; the first held is now entry {}\n",
@@ -319,9 +319,18 @@ const NR_PCRS: u32 = 24;
 /// --pcrs` reads).
 struct SoftwarePcrs<const SHA256: bool>;
 
-impl<const SHA256: bool> OneLine for SoftwarePcrs<SHA256> {
-    fn show(mut m: &SeqFile) -> Result<(), Overflow> {
-        let pcrs = ARBOR.get().map(|a| a.list.pcrs());
+impl<const SHA256: bool> SeqSource for SoftwarePcrs<SHA256> {
+    fn seek(pos: usize) -> Result<Option<usize>> {
+        Ok((pos == 0).then_some(0))
+    }
+
+    fn show(_index: usize, mut m: &SeqFile) -> Result<(), ShowError> {
+        // The values are folded over the entries appended since the last
+        // read (or checkpoint) now.
+        let pcrs = match ARBOR.get() {
+            Some(a) => Some(a.list.pcrs(&a.hashes()).map_err(ShowError::Failed)?),
+            None => None,
+        };
         for i in 0..NR_PCRS {
             m.put(b"PCR-")?;
             m.put(&[b'0' + (i / 10) as u8, b'0' + (i % 10) as u8])?;

@@ -8,6 +8,7 @@
 
 use super::cred::Credential;
 use crate::format::merkle::{Digest, HashAlgorithm};
+use core::mem::MaybeUninit;
 use kernel::bindings;
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -130,17 +131,23 @@ impl File {
         self.mode() & bindings::FMODE_WRITE != 0
     }
 
-    /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read
-    /// (0 at end of file).
-    pub(crate) fn read_at(&self, buf: &mut [u8], pos: &mut i64) -> Result<usize> {
+    /// Reads at `*pos` into `buf`, advancing `*pos`; returns the bytes read,
+    /// the start of `buf` (empty at end of file). `buf` need not be
+    /// initialised.
+    pub(crate) fn read_at<'b>(
+        &self,
+        buf: &'b mut [MaybeUninit<u8>],
+        pos: &mut i64,
+    ) -> Result<&'b [u8]> {
         // SAFETY: `buf` is writable for its length; `pos` is a valid loff_t.
         let n = unsafe {
             bindings::kernel_read(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), pos)
         };
-        if n < 0 {
-            return Err(Error::from_errno(n as i32));
-        }
-        Ok(n as usize)
+        let n = usize::try_from(n).map_err(|_| Error::from_errno(n as i32))?;
+        let read = buf.get(..n).ok_or(EIO)?;
+        // SAFETY: `kernel_read` wrote the `n` bytes it returned at the
+        // start of `buf`.
+        Ok(unsafe { assume_init(read) })
     }
 
     /// The file's path as `d_path` renders it, written into `buf`; when
@@ -148,13 +155,13 @@ impl File {
     /// name after `.../` (which `d_path` never writes, so such a name can
     /// neither pass for a full path nor for a name arbor records for
     /// itself, as `arbor_checkpoint`).
-    pub(crate) fn path<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+    pub(crate) fn path<'b>(&self, buf: &'b mut [MaybeUninit<u8>]) -> &'b [u8] {
         let len = buf.len().min(i32::MAX as usize);
         let base = buf.as_mut_ptr();
         // SAFETY: `f_path` is valid while the file is; `buf` is writable for `len`.
         let p = unsafe { bindings::d_path(&(*self.as_ptr()).f_path, base.cast(), len as i32) };
         if kernel::error::from_err_ptr(p).is_ok() {
-            return rendered(buf, p);
+            return rendered(buf, p.cast());
         }
         // The name alone: a concurrent rename may replace (and free) a
         // long name, so it is read from a snapshot that holds a reference
@@ -173,12 +180,14 @@ impl File {
         let n = ELIDED.len().saturating_add(name.len()).min(buf.len());
         let dst = buf.get_mut(..n).unwrap_or_default();
         for (d, s) in dst.iter_mut().zip(Iterator::chain(ELIDED.iter(), name)) {
-            *d = *s;
+            d.write(*s);
         }
         // SAFETY: the snapshot was taken above and is released once; `name`
         // is not used after this.
         unsafe { bindings::release_dentry_name_snapshot(snap.as_mut_ptr()) };
-        dst
+        // SAFETY: the loop wrote every byte of `dst`: it is `n` bytes long,
+        // at most the length of the chain of `ELIDED` and `name`.
+        unsafe { assume_init(dst) }
     }
 
     /// The file's change attribute as its filesystem's server reports it
@@ -508,7 +517,7 @@ impl Dentry {
 
     /// The dentry's path from the root of its filesystem
     /// (`dentry_path_raw`), written into `buf`; empty if it does not fit.
-    pub(crate) fn path<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+    pub(crate) fn path<'b>(&self, buf: &'b mut [MaybeUninit<u8>]) -> &'b [u8] {
         let len = buf.len().min(i32::MAX as usize);
         let base = buf.as_mut_ptr();
         // SAFETY: the dentry is valid; `buf` is writable for `len` bytes.
@@ -516,20 +525,35 @@ impl Dentry {
         if kernel::error::from_err_ptr(p).is_err() {
             return &[];
         }
-        rendered(buf, p)
+        rendered(buf, p.cast())
     }
 }
 
 /// The NUL-terminated string that `d_path` or `dentry_path_raw` rendered
-/// at `p`, inside `buf` (they write at the buffer's end and return where
-/// the string starts); empty if `p` is not inside `buf`.
-fn rendered(buf: &[u8], p: *const u8) -> &[u8] {
+/// at `p`, inside `buf` (they write the string and its NUL at the end of
+/// the buffer and return where it starts, so every byte from `p` to the
+/// end is written); empty if `p` is not inside `buf`.
+fn rendered(buf: &[MaybeUninit<u8>], p: *const u8) -> &[u8] {
     let start = (p as usize).wrapping_sub(buf.as_ptr() as usize);
     let Some(tail) = buf.get(start..) else {
         return &[];
     };
+    // SAFETY: `d_path` and `dentry_path_raw` wrote every byte from `p`,
+    // the start of `tail`, to the end of `buf`.
+    let tail = unsafe { assume_init(tail) };
     let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
     tail.get(..end).unwrap_or_default()
+}
+
+/// The bytes of `buf`, which must all have been written.
+///
+/// # Safety
+///
+/// Every byte of `buf` is initialised.
+unsafe fn assume_init(buf: &[MaybeUninit<u8>]) -> &[u8] {
+    // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and the caller
+    // guarantees that every byte is initialised.
+    unsafe { core::slice::from_raw_parts(buf.as_ptr().cast(), buf.len()) }
 }
 
 /// Write access to an inode denied by [`Inode::deny_writers`]; allowed
