@@ -59,8 +59,10 @@ pub(crate) enum AuditOp<'a> {
         res: bool,
     },
     /// The readpage gate refused a page of the file with inode `ino` on
-    /// filesystem `dev`, at byte `offset`, for `cause`.
+    /// filesystem `dev`, at byte `offset`, for `cause`; `path` is the
+    /// file's path when it was appraised, if known.
     PageRefused {
+        path: Option<&'a [u8]>,
         dev: &'a [u8],
         ino: u64,
         offset: u64,
@@ -166,6 +168,7 @@ pub(crate) fn emit(op: AuditOp<'_>) {
             ..Record::new(Op::DigestList, cause, t, res)
         },
         AuditOp::PageRefused {
+            path,
             dev,
             ino,
             offset,
@@ -173,6 +176,7 @@ pub(crate) fn emit(op: AuditOp<'_>) {
         } => Record {
             func: Some("read"),
             mode: Some(mode::name(true)),
+            path,
             dev: Some(dev),
             ino: Some(ino),
             offset: Some(offset),

@@ -19,12 +19,18 @@
 //! in an NFS `nfsiod` worker, or in the FUSE server's `write(2)`. It
 //! allocates nothing, reads nothing, takes no lock but the RCU read lock,
 //! and hashes each page once.
+//!
+//! The leaves published cost one digest per 4 KiB block (8 KiB per MiB of
+//! file with SHA-256) while the inode lives; their total is bounded by
+//! `CONFIG_SECURITY_ARBOR_PAGE_CHECK_MEMORY` (`arbor.page_check_memory=`),
+//! and a file whose leaves would pass the bound is not trusted.
 
 use crate::audit::{self, AuditOp};
 use crate::format::decision::Reason;
 use crate::format::gate::{self as pure, Refused, BLOCK_SIZE};
 use crate::format::merkle::{HashAlgorithm, Params};
 use crate::kapi::alloc;
+use crate::kapi::config;
 use crate::kapi::fs::Inode;
 use crate::kapi::mm::Folio;
 use crate::kapi::print::log_ratelimit;
@@ -32,11 +38,34 @@ use crate::kapi::rcu::Rcu;
 use crate::kapi::task;
 use crate::measure::BStr;
 use crate::{inode_blob, mode, ARBOR};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+/// The most bytes of leaves published at once.
+static LIMIT: AtomicU64 = AtomicU64::new(config::PAGE_CHECK_MEMORY_KIB.saturating_mul(1024));
+
+/// The bytes of leaves published now, counted until they are freed.
+static USED: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the limit on the memory for page checks to `kib` KiB
+/// (`arbor.page_check_memory=`).
+pub(crate) fn set_memory_limit(kib: u64) {
+    LIMIT.store(kib.saturating_mul(1024), Ordering::Relaxed);
+}
+
+/// The limit on the memory for page checks, in KiB.
+pub(crate) fn memory_limit_kib() -> u64 {
+    LIMIT.load(Ordering::Relaxed) / 1024
+}
+
 /// The leaves kept for one appraised version of a file.
+///
+/// # Invariants
+///
+/// `charged` bytes of [`USED`] are this value's, and are given back when
+/// it is dropped.
 pub(crate) struct Kept {
     /// The hash algorithm of the file's tree.
     alg: HashAlgorithm,
@@ -44,6 +73,19 @@ pub(crate) struct Kept {
     size: u64,
     /// One digest of `alg` per 4 KiB block of that content, in order.
     digests: KVVec<u8>,
+    /// The file's path when it was appraised, for the log line and audit
+    /// record of a refused page (the hook cannot look it up); empty until
+    /// the leaves are published.
+    path: KVec<u8>,
+    /// What it counts for in [`USED`]: nothing until it is published.
+    charged: u64,
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        // By the type invariant, these bytes were added for this value.
+        USED.fetch_sub(self.charged, Ordering::Relaxed);
+    }
 }
 
 impl Kept {
@@ -55,11 +97,29 @@ impl Kept {
             return Ok(None);
         }
         let len = params.leaves_size(size).ok_or(EFBIG)?;
+        // INVARIANT: nothing charged.
         Ok(Some(Self {
             alg: params.alg(),
             size,
             digests: alloc::zeroed(len)?,
+            path: KVec::new(),
+            charged: 0,
         }))
+    }
+
+    /// Counts the leaves in the memory for page checks, if they fit under
+    /// the limit; else returns the bytes in use and the limit.
+    fn charge(&mut self) -> core::result::Result<(), (u64, u64)> {
+        let len = self.digests.len().saturating_add(self.path.len()) as u64;
+        let limit = LIMIT.load(Ordering::Relaxed);
+        USED.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+            used.checked_add(len).filter(|&n| n <= limit)
+        })
+        .map_err(|used| (used, limit))?;
+        // INVARIANT: `len` bytes were just added to `USED` for this value,
+        // which had none.
+        self.charged = len;
+        Ok(())
     }
 
     /// Where the tree builder writes the leaves.
@@ -111,11 +171,15 @@ pub(crate) fn applies(inode: &Inode) -> bool {
     inode.fs_magic() == 0x65735546 && !inode.is_dax() && mode::enforcing()
 }
 
-/// Starts checking the pages of `inode` against `kept`, the leaves of the
-/// version just found trusted: publishes them and marks the mapping,
-/// dropping the pages cached before. Fails with the reason the file
-/// cannot be trusted if it cannot be done.
-pub(crate) fn start(inode: &Inode, kept: Option<Kept>) -> core::result::Result<(), Reason> {
+/// Starts checking the pages of `inode`, at `path`, against `kept`, the
+/// leaves of the version just found trusted: publishes them and marks the
+/// mapping, dropping the pages cached before. Fails with the reason the
+/// file cannot be trusted if it cannot be done.
+pub(crate) fn start(
+    inode: &Inode,
+    kept: Option<Kept>,
+    path: &[u8],
+) -> core::result::Result<(), Reason> {
     let Some(kept) = kept.filter(Kept::complete) else {
         return Err(Reason::PagesUncheckable);
     };
@@ -133,6 +197,21 @@ pub(crate) fn start(inode: &Inode, kept: Option<Kept>) -> core::result::Result<(
         old.alg == kept.alg && old.size == kept.size && old.digests[..] == kept.digests[..]
     });
     if !same {
+        let mut kept = kept;
+        kept.path
+            .extend_from_slice(path, GFP_KERNEL)
+            .map_err(|_| Reason::PagesUncheckable)?;
+        if let Err((used, limit)) = kept.charge() {
+            if log_ratelimit() {
+                pr_warn!(
+                    "page checks: {} KiB more would pass the limit ({} of {} KiB in use)\n",
+                    (kept.digests.len() + kept.path.len()).div_ceil(1024),
+                    used.div_ceil(1024),
+                    limit / 1024
+                );
+            }
+            return Err(Reason::PageCheckMemory);
+        }
         let kept = Arc::new(kept, GFP_KERNEL).map_err(|_| Reason::PagesUncheckable)?;
         blob.gate.0.replace(kept);
     }
@@ -151,13 +230,13 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
     let kept = blob.gate.0.get();
     let arbor = ARBOR.get();
     let (Some(kept), Some(arbor)) = (kept, arbor) else {
-        refused(inode, pos, "no_leaves");
+        refused(inode, None, pos, "no_leaves");
         return Err(EIO);
     };
     // The server reports another size than the one appraised: the file
     // changed there, unseen.
     if u64::try_from(inode.size()).ok() != Some(kept.size) {
-        refused(inode, pos, "size_changed");
+        refused(inode, Some(&kept.path), pos, "size_changed");
         return Err(EIO);
     }
     let hash = arbor.hash(kept.alg);
@@ -176,7 +255,12 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
                 Refused::NoLeaf => "no_leaf",
                 Refused::Hash(_) => "hash_failed",
             };
-            refused(inode, pos + (i * BLOCK_SIZE) as u64, cause);
+            refused(
+                inode,
+                Some(&kept.path),
+                pos + (i * BLOCK_SIZE) as u64,
+                cause,
+            );
             return Err(EIO);
         }
         if i + 1 < folio.nr_pages() {
@@ -187,17 +271,19 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
 }
 
 /// Logs and audits a page of `inode` at byte `offset` refused for `cause`,
-/// and makes the file untrusted. (The inode's path is not looked up here:
-/// that could drop the last reference of a dentry, and evicting the inode
-/// would wait for the locked folio. The next refused use logs the path.)
-fn refused(inode: &Inode, offset: u64, cause: &'static str) {
+/// and makes the file untrusted. `path` is the file's path when it was
+/// appraised, if its leaves were found: the path is not looked up here,
+/// which could drop the last reference of a dentry, and evicting the
+/// inode would wait for the locked folio.
+fn refused(inode: &Inode, path: Option<&[u8]>, offset: u64, cause: &'static str) {
     if let Some(blob) = inode_blob(inode) {
         blob.state.refuse_pages();
     }
     task::without_fs_reclaim(|| {
         if log_ratelimit() {
             pr_err!(
-                "read: {} inode {}: page at offset {} refused ({}): not the content appraised\n",
+                "read: {} ({} inode {}): page at offset {} refused ({}): not the content appraised\n",
+                BStr(path.unwrap_or(b"?")),
                 BStr(inode.fs_id()),
                 inode.ino(),
                 offset,
@@ -205,6 +291,7 @@ fn refused(inode: &Inode, offset: u64, cause: &'static str) {
             );
         }
         audit::emit(AuditOp::PageRefused {
+            path,
             dev: inode.fs_id(),
             ino: inode.ino(),
             offset,

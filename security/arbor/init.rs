@@ -3,8 +3,9 @@
 //! measurement list and the securityfs files at late_initcall time.
 
 use crate::format::checkpoint;
+use crate::format::gate::parse_memory_kib;
 use crate::format::policy::measurement_template;
-use crate::{digest_lists, list, measure, mode, policy, securityfs, Arbor, ARBOR};
+use crate::{digest_lists, gate, list, measure, mode, policy, securityfs, Arbor, ARBOR};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::init::InPlaceInit;
 use kernel::prelude::*;
@@ -50,6 +51,15 @@ pub(crate) fn registered(cmdline: &[u8]) {
             None => pr_err!(
                 "arbor.checkpoint_interval= takes a number of entries (0 for none); keeping {}\n",
                 list::checkpoint_interval()
+            ),
+        }
+    }
+    if let Some(value) = mode::boot_param(cmdline, b"arbor.page_check_memory=") {
+        match parse_memory_kib(value) {
+            Some(kib) => gate::set_memory_limit(kib),
+            None => pr_err!(
+                "arbor.page_check_memory= takes a number of KiB up to 4194304; keeping {}\n",
+                gate::memory_limit_kib()
             ),
         }
     }

@@ -823,7 +823,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
                 (Ok(()), Some(s)) if work.appraise && s.pages_refused() => {
                     Err(Reason::PagesRefused)
                 }
-                (Ok(()), _) if pages => gate::start(file.data_inode(), leaves),
+                (Ok(()), _) if pages => gate::start(file.data_inode(), leaves, path),
                 (outcome, _) => outcome,
             };
             (verity, content, outcome, listed)

@@ -69,11 +69,15 @@ pub enum Reason {
     /// salted or not of 4 KiB blocks, or its page cache could not be
     /// emptied before checks began.
     PagesUncheckable,
+    /// The file's pages would have to be checked as they are read, and
+    /// the memory for the hashes they are checked against is at its limit
+    /// (`arbor.page_check_memory=`).
+    PageCheckMemory,
 }
 
 impl Reason {
     /// Every reason, with a representative of each payload, for tests.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Unsigned,
         Self::MalformedXattr(xattr::Error::Truncated),
         Self::MalformedImaSig(imasig::Error::Truncated),
@@ -90,6 +94,7 @@ impl Reason {
         Self::ChangedWhileRead,
         Self::PagesRefused,
         Self::PagesUncheckable,
+        Self::PageCheckMemory,
     ];
 
     /// The reason as one word, for the `cause=` field of audit records.
@@ -111,6 +116,7 @@ impl Reason {
             Self::ChangedWhileRead => "changed_while_read",
             Self::PagesRefused => "page_mismatch",
             Self::PagesUncheckable => "pages_uncheckable",
+            Self::PageCheckMemory => "page_check_memory",
         }
     }
 }
@@ -134,6 +140,9 @@ impl fmt::Display for Reason {
             Self::ChangedWhileRead => f.write_str("changed on its server while read"),
             Self::PagesRefused => f.write_str("a page read later was not the content appraised"),
             Self::PagesUncheckable => f.write_str("its pages cannot be checked as they are read"),
+            Self::PageCheckMemory => {
+                f.write_str("the memory for checking pages as they are read is at its limit")
+            }
         }
     }
 }

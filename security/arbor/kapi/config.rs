@@ -15,6 +15,11 @@ const _: () = assert!(bindings::SECURITY_ARBOR_PCR >= 0);
 pub(crate) const CHECKPOINT_INTERVAL: u64 = bindings::SECURITY_ARBOR_CHECKPOINT_INTERVAL as u64;
 const _: () = assert!(bindings::SECURITY_ARBOR_CHECKPOINT_INTERVAL >= 0);
 
+/// `CONFIG_SECURITY_ARBOR_PAGE_CHECK_MEMORY`: the most memory, in KiB,
+/// for the hashes that pages read later are checked against.
+pub(crate) const PAGE_CHECK_MEMORY_KIB: u64 = bindings::SECURITY_ARBOR_PAGE_CHECK_MEMORY as u64;
+const _: () = assert!(bindings::SECURITY_ARBOR_PAGE_CHECK_MEMORY >= 0);
+
 /// `LSM_ID_ARBOR` (`include/uapi/linux/lsm.h`): arbor's LSM id, as
 /// `lsm_list_modules(2)` reports it.
 pub(crate) const LSM_ID: u64 = bindings::LSM_ID_ARBOR as u64;

@@ -506,6 +506,7 @@ fn names_are_stable() {
             "changed_while_read",
             "page_mismatch",
             "pages_uncheckable",
+            "page_check_memory",
         ]
     );
     let names: Vec<_> = Violation::ALL.iter().map(|v| v.name()).collect();

@@ -206,3 +206,21 @@ fn only_unsalted_page_sized_trees_are_checked_per_page() {
     assert_eq!(gate::supported(&p(16, b"")), Err(Unsupported::BlockSize));
     assert_eq!(gate::supported(&p(12, b"s")), Err(Unsupported::Salt));
 }
+
+#[test]
+fn memory_limit_parses_kib_in_range() {
+    assert_eq!(gate::parse_memory_kib(b"0"), Some(0));
+    assert_eq!(gate::parse_memory_kib(b"16384"), Some(16384));
+    assert_eq!(gate::parse_memory_kib(b"4194304"), Some(gate::MAX_MEMORY_KIB));
+    for bad in [
+        &b""[..],
+        b"4194305",
+        b"99999999999",
+        b"-1",
+        b"16K",
+        b" 16",
+        b"0x10",
+    ] {
+        assert_eq!(gate::parse_memory_kib(bad), None, "{bad:?}");
+    }
+}

@@ -181,6 +181,10 @@ for g in gate1 gate2 gate3; do
 	cp $X/gate-bad $F/$g.alt
 	arbor-guest setxattr $F/$g security.arbor $X/gate-good.sig
 done
+# A signed file of 4 MiB, whose pages' hashes (32 KiB) pass the memory
+# this boot allows for page checks (arbor.page_check_memory=16).
+cp $X/script-big $F/big
+arbor-guest setxattr $F/big security.arbor $X/script-big.sig
 # has_record NAME LOG PATTERN: LOG has an arbor audit record (type 1800)
 # matching PATTERN.
 has_record() {
@@ -217,8 +221,8 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		call:$FM/gate1 open-ro:f:$FM/gate1 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
 		pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:f:$X/gate-good:0:4096 pread-cmp:f:$X/gate-good:8192:100 \
 		call:$FM/gate1
-	has_record "pages: the refused page has an audit record (offset 4096)" /tmp/attack-audit.log \
-		'op=appraise cause=page_mismatch func=read mode=enforcing .* ino=[0-9]* offset=4096 res=0'
+	has_record "pages: the refused page has an audit record (its path, offset 4096)" /tmp/attack-audit.log \
+		"op=appraise cause=page_mismatch func=read mode=enforcing .* path=\"$FM/gate1\" dev=[^ ]* ino=[0-9]* offset=4096 res=0"
 	rm $F/.switch
 	# A running program faults in the changed page: it dies (SIGBUS), and
 	# the page it had not changed still runs.
@@ -235,6 +239,13 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		pread-cmp:f:$X/gate-good:4096:4096
 	echo 1 > $A/enforce
 	rm $F/.switch
+	# The memory for page checks is bounded: a signed file whose checks
+	# would pass the bound is refused, while the small files above were
+	# checked under the same bound.
+	attack "pages: a file whose page checks would pass the memory limit is refused" \
+		"map errno 13" map:m:$FM/big
+	has_record "pages: ... with an audit record (cause=page_check_memory)" /tmp/attack-audit.log \
+		'op=appraise cause=page_check_memory func=MMAP_CHECK mode=enforcing'
 	umount $FM
 else
 	notok "FUSE: the test server mounted" "fuse-serve failed"
