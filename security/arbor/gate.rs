@@ -46,7 +46,7 @@ use kernel::sync::Arc;
 /// The most bytes of leaves published at once.
 static LIMIT: AtomicU64 = AtomicU64::new(config::PAGE_CHECK_MEMORY_KIB.saturating_mul(1024));
 
-/// The bytes of leaves published now, counted until they are freed.
+/// The bytes of leaves published now, on inodes not being freed.
 static USED: AtomicU64 = AtomicU64::new(0);
 
 /// Sets the limit on the memory for page checks to `kib` KiB
@@ -64,8 +64,8 @@ pub(crate) fn memory_limit_kib() -> u64 {
 ///
 /// # Invariants
 ///
-/// `charged` bytes of [`USED`] are this value's, and are given back when
-/// it is dropped.
+/// `charged` bytes of [`USED`] are this value's: they are given back when
+/// its inode is freed or when it is dropped, whichever comes first.
 pub(crate) struct Kept {
     /// The hash algorithm of the file's tree.
     alg: HashAlgorithm,
@@ -78,13 +78,12 @@ pub(crate) struct Kept {
     /// the leaves are published.
     path: KVec<u8>,
     /// What it counts for in [`USED`]: nothing until it is published.
-    charged: u64,
+    charged: AtomicU64,
 }
 
 impl Drop for Kept {
     fn drop(&mut self) {
-        // By the type invariant, these bytes were added for this value.
-        USED.fetch_sub(self.charged, Ordering::Relaxed);
+        self.uncharge();
     }
 }
 
@@ -103,7 +102,7 @@ impl Kept {
             size,
             digests: alloc::zeroed(len)?,
             path: KVec::new(),
-            charged: 0,
+            charged: AtomicU64::new(0),
         }))
     }
 
@@ -117,9 +116,16 @@ impl Kept {
         })
         .map_err(|used| (used, limit))?;
         // INVARIANT: `len` bytes were just added to `USED` for this value,
-        // which had none.
-        self.charged = len;
+        // which had none (it was not published yet).
+        self.charged.store(len, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Gives back what the leaves count for in the memory for page checks.
+    fn uncharge(&self) {
+        // INVARIANT: the bytes are given back once, by whoever takes them
+        // out of `charged`.
+        USED.fetch_sub(self.charged.swap(0, Ordering::Relaxed), Ordering::Relaxed);
     }
 
     /// Where the tree builder writes the leaves.
@@ -154,6 +160,16 @@ impl PageLeaves {
         // period after the inode was freed: no hook can run on the inode
         // any more, so none is in, or can enter, `Rcu::get` on its blob.
         unsafe { self.0.clear_unreachable() };
+    }
+}
+
+/// `inode` is being freed: its leaves no longer count in the memory for
+/// page checks, at once (they are freed an RCU grace period later, with
+/// the inode's blob), so that a file opened right after, say, an unmount
+/// finds the memory given back.
+pub(crate) fn inode_freed(inode: &Inode) {
+    if let Some(kept) = inode_blob(inode).and_then(|b| b.gate.0.get()) {
+        kept.uncharge();
     }
 }
 

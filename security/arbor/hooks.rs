@@ -218,6 +218,11 @@ impl Lsm for Arbor {
         gate::check_folio(inode, folio)
     }
 
+    /// An inode is being freed.
+    fn inode_free_security(inode: &kapi::fs::Inode) {
+        gate::inode_freed(inode);
+    }
+
     /// An inode was freed.
     fn inode_free_security_rcu(blob: &InodeBlob) {
         blob.gate.free();

@@ -177,6 +177,15 @@ pub(crate) trait Lsm: 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `inode_free_security`: `inode` is being freed (evicted, or never
+    /// made live); no file refers to it any more. Its blob is freed after
+    /// an RCU grace period, see [`Lsm::inode_free_security_rcu`]. Process
+    /// context, but may be reached from reclaim: must not sleep for long
+    /// nor allocate.
+    fn inode_free_security(_inode: &Inode) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `inode_free_security_rcu`: the inode whose blob part is `blob` was
     /// freed, an RCU grace period ago; the blob is freed right after.
     /// Runs in an RCU callback (softirq): must not sleep.
@@ -186,7 +195,7 @@ pub(crate) trait Lsm: 'static {
 }
 
 /// Number of hooks [`Lsm`] has methods for.
-const MAX_HOOKS: usize = 15;
+const MAX_HOOKS: usize = 16;
 
 /// What [`define_lsm!`] stores for an LSM: the data the framework keeps
 /// pointers to and reads on every hook call.
@@ -370,6 +379,10 @@ fn install<L: Registered>() -> ([bindings::security_hook_list; MAX_HOOKS], usize
             hook!(inode_post_read_folio, inode_post_read_folio::<L>),
         ),
         (
+            L::HAS_INODE_FREE_SECURITY,
+            hook!(inode_free_security, inode_free_security::<L>),
+        ),
+        (
             L::HAS_INODE_FREE_SECURITY_RCU,
             hook!(inode_free_security_rcu, inode_free_security_rcu::<L>),
         ),
@@ -486,6 +499,16 @@ unsafe extern "C" fn inode_post_read_folio<L: Lsm>(
     // content is final, both for the call.
     let (inode, folio) = unsafe { (Inode::from_raw(inode), Folio::from_raw(folio)) };
     ret(L::inode_post_read_folio(inode, folio))
+}
+
+/// # Safety
+///
+/// Called by the LSM framework with an inode being freed, valid for the
+/// call.
+unsafe extern "C" fn inode_free_security<L: Lsm>(inode: *mut bindings::inode) {
+    // SAFETY: the framework passes the inode being freed, still valid for
+    // the call.
+    L::inode_free_security(unsafe { Inode::from_raw(inode) });
 }
 
 /// # Safety

@@ -185,6 +185,14 @@ done
 # this boot allows for page checks (arbor.page_check_memory=16).
 cp $X/script-big $F/big
 arbor-guest setxattr $F/big security.arbor $X/script-big.sig
+# Two signed files whose hashes (10 KiB each) fit that memory one at a
+# time; the server can switch mid2's second page to the attacker's code.
+for g in mid1 mid2; do
+	cp $X/gate-mid $F/$g
+	arbor-guest setxattr $F/$g security.arbor $X/gate-mid.sig
+done
+cp $X/gate-mid $F/mid2.alt
+dd if=$X/gate-bad of=$F/mid2.alt bs=4096 skip=1 seek=1 count=1 conv=notrunc 2>/dev/null
 # has_record NAME LOG PATTERN: LOG has an arbor audit record (type 1800)
 # matching PATTERN.
 has_record() {
@@ -246,7 +254,22 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		"map errno 13" map:m:$FM/big
 	has_record "pages: ... with an audit record (cause=page_check_memory)" /tmp/attack-audit.log \
 		'op=appraise cause=page_check_memory func=MMAP_CHECK mode=enforcing'
+	# The hashes are kept while the inode lives: a second such file does
+	# not fit beside the first ...
+	attack "pages: the memory for page checks is taken by a checked file" \
+		"map ok; map errno 13; call-at ret 42" map:a:$FM/mid1 map:b:$FM/mid2 call-at:a:0
 	umount $FM
+	# ... and given back when the inode is freed (the unmount frees them
+	# all): the second file fits now, and its pages are checked.
+	if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
+		attack "pages: ... and given back when the inode is freed" \
+			"map ok; call-at ret 42; touch ok; drop-caches ok; call-at status 135" \
+			map:b:$FM/mid2 call-at:b:0 touch:$F/.switch drop-caches:1 call-at:b:4096
+		rm $F/.switch
+		umount $FM
+	else
+		notok "pages: the test server mounted again" "fuse-serve failed"
+	fi
 else
 	notok "FUSE: the test server mounted" "fuse-serve failed"
 fi
