@@ -174,8 +174,10 @@ pub(crate) fn emit(op: AuditOp<'_>) {
             offset,
             cause,
         } => Record {
+            // Refused whatever the mode: pages are checked in permissive
+            // mode only where the policy asks, and then enforced.
             func: Some("read"),
-            mode: Some(mode::name(true)),
+            mode: Some(mode::name(mode::enforcing())),
             path,
             dev: Some(dev),
             ino: Some(ino),

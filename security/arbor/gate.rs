@@ -174,17 +174,18 @@ pub(crate) fn inode_freed(inode: &Inode) {
 }
 
 /// Whether the pages of `inode`, a regular file, must be checked as they
-/// are read when arbor trusts it in enforcing mode: its filesystem is
-/// FUSE (which reads into the page cache through the hook's call sites)
-/// and its data goes through the page cache (not DAX).
+/// are read when arbor trusts it: in enforcing mode, or in any mode if
+/// `always` (the deciding rule's `check_pages=always`), when its
+/// filesystem is FUSE (which reads into the page cache through the hook's
+/// call sites) and its data goes through the page cache (not DAX).
 ///
 /// NFS calls the hook too, but is not checked yet: an NFS file changes
 /// on its server with a new change attribute, and its next appraisal
 /// would read the new content through the very page cache whose checks
 /// refuse it. That needs the appraisal to read around the page cache.
-pub(crate) fn applies(inode: &Inode) -> bool {
+pub(crate) fn applies(inode: &Inode, always: bool) -> bool {
     // FUSE_SUPER_MAGIC (`include/uapi/linux/magic.h`).
-    inode.fs_magic() == 0x65735546 && !inode.is_dax() && mode::enforcing()
+    inode.fs_magic() == 0x65735546 && !inode.is_dax() && (always || mode::enforcing())
 }
 
 /// Starts checking the pages of `inode`, at `path`, against `kept`, the

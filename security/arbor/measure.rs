@@ -283,7 +283,7 @@ fn evaluate_use(
     // What was done for this version, as far as the decision asks.
     // A verdict reached while the file's pages were not to be checked (in
     // permissive mode) is not reused once they are.
-    let reusable = !gate::applies(inode) || inode.reads_checked();
+    let reusable = !gate::applies(inode, decided.check_pages_always) || inode.reads_checked();
     let done = match state {
         Some(s) => Done {
             verdict: if decided.appraise && reusable {
@@ -340,6 +340,7 @@ fn evaluate_use(
             unseen_changes: facts.unseen_changes,
             cookie,
             template,
+            check_pages_always: decided.check_pages_always,
             decided: Work {
                 measure: decided.measure,
                 appraise: decided.appraise,
@@ -626,6 +627,8 @@ struct Target<'a> {
     cookie: Option<u64>,
     /// The template of the entry, if the file is measured.
     template: Template,
+    /// The deciding `appraise` rule's `check_pages=always`.
+    check_pages_always: bool,
     /// The work the policy's decision asks for on a version nothing was
     /// done for yet: what is done when the server reports a change while
     /// the file is read.
@@ -721,6 +724,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         unseen_changes,
         cookie,
         template,
+        check_pages_always,
         decided,
     } = target;
     let fsverity_sig = state.is_some_and(|s| s.fsverity_sig_valid());
@@ -745,7 +749,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         let signature = tree || template != Template::ImaNg;
         // A file trusted on a filesystem that cannot check its pages has
         // them checked as they are read (see `gate`): the leaves are kept.
-        let pages = work.appraise && gate::applies(file.data_inode());
+        let pages = work.appraise && gate::applies(file.data_inode(), check_pages_always);
         let read = read_version(arbor, file, by, tree, content, signature, pages)?;
         let Some(b) = before else {
             break (read, predictable, pages);

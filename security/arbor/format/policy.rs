@@ -20,6 +20,7 @@
 //!           / ("uid" / "euid" / "fowner") ("=" / ">" / "<") 1*DIGIT
 //!           / "template=" template          ; measure rules only
 //!           / "appraise_by=" appraise-by    ; appraise rules only
+//!           / "check_pages=" ("enforcing" / "always") ; appraise rules only
 //! func      = "BPRM_CHECK" / "MMAP_CHECK" / "MPROTECT_CHECK" / "FILE_CHECK"
 //!           / "FILE_MMAP" / "PATH_CHECK"       ; IMA's old names, read as
 //!                                              ; MMAP_CHECK and FILE_CHECK
@@ -60,6 +61,11 @@
 //!   that order. The default is `signature|list`: a `user.*` attribute
 //!   vouches only where a rule says so. A loaded revoke list refuses a
 //!   file whatever this says.
+//! - `check_pages=` is an option of `appraise` rules too: when the pages
+//!   of the files the rule trusts are checked as they are read, on
+//!   filesystems that cannot check them themselves (FUSE). `enforcing`,
+//!   the default: in enforcing mode only; `always`: in permissive mode
+//!   too, where a page that differs is refused all the same.
 //! - `option` lines may stand anywhere and name each option at most once in
 //!   the whole policy. `require_signed_policy` asks that every later policy
 //!   write be signed (PKCS#7 with a builtin trusted key); the parser only
@@ -115,7 +121,8 @@
 //! [`render`] writes a policy back as text: first one `option` line per
 //! option set, then one line per rule in order, each the action followed
 //! by its conditions in the order `func mask fsmagic fsuuid uid euid
-//! fowner template appraise_by`, separated by single spaces, `fsmagic` as `0x` and lower-case
+//! fowner template appraise_by check_pages`, separated by single spaces,
+//! `fsmagic` as `0x` and lower-case
 //! hex without leading zeros, `fsuuid` in lower case, masks in bit order.
 //! Comments are not kept. Parsing the rendered text gives the same policy.
 //!
@@ -145,7 +152,7 @@ pub const MAX_RULES: usize = 256;
 pub const MAX_LINE_LEN: usize = 1024;
 /// Longest line [`render`] writes for a rule, newline included. It is below
 /// [`MAX_LINE_LEN`], so every rendered rule parses again.
-pub const MAX_RULE_TEXT: usize = 236;
+pub const MAX_RULE_TEXT: usize = 258;
 const _: () = assert!(MAX_RULE_TEXT <= MAX_LINE_LEN);
 
 /// The kernel's `MAY_EXEC`.
@@ -442,11 +449,13 @@ pub enum Condition {
     Template,
     /// `appraise_by` (an option of `appraise` rules, not a condition).
     AppraiseBy,
+    /// `check_pages` (an option of `appraise` rules, not a condition).
+    CheckPages,
 }
 
 impl Condition {
     /// All condition keys, in the order [`render`] writes them.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Func,
         Self::Mask,
         Self::Fsmagic,
@@ -456,6 +465,7 @@ impl Condition {
         Self::Fowner,
         Self::Template,
         Self::AppraiseBy,
+        Self::CheckPages,
     ];
 
     /// The key as written in a rule.
@@ -470,6 +480,7 @@ impl Condition {
             Self::Fowner => "fowner",
             Self::Template => "template",
             Self::AppraiseBy => "appraise_by",
+            Self::CheckPages => "check_pages",
         }
     }
 
@@ -490,6 +501,7 @@ impl Condition {
             Self::AppraiseBy => {
                 "signature, list and user_signature joined by |, in that order, each at most once"
             }
+            Self::CheckPages => "enforcing or always",
         }
     }
 }
@@ -521,6 +533,11 @@ pub struct Rule {
     /// `appraise_by=`: what may vouch for the files an `appraise` rule
     /// appraises (only `appraise` rules have one).
     pub appraise_by: Option<AppraiseBy>,
+    /// `check_pages=`: whether the pages of the files an `appraise` rule
+    /// trusts are checked as they are read in permissive mode too
+    /// (`always`: `true`) or only in enforcing mode (`enforcing`: `false`,
+    /// the default); only `appraise` rules have it.
+    pub check_pages: Option<bool>,
 }
 
 /// What may vouch for a file that an `appraise` rule appraises: a
@@ -643,6 +660,7 @@ impl Rule {
             fowner: None,
             template: None,
             appraise_by: None,
+            check_pages: None,
         }
     }
 
@@ -668,6 +686,7 @@ impl Rule {
             Condition::Fowner => self.fowner.is_some(),
             Condition::Template => self.template.is_some(),
             Condition::AppraiseBy => self.appraise_by.is_some(),
+            Condition::CheckPages => self.check_pages.is_some(),
         }
     }
 }
@@ -773,6 +792,10 @@ pub struct Decision {
     /// What may vouch for the file, from the deciding `appraise` rule (the
     /// default when nothing is appraised).
     pub appraise_by: AppraiseBy,
+    /// The pages of the file, if it is trusted, are checked as they are
+    /// read in permissive mode too (the deciding `appraise` rule's
+    /// `check_pages=always`).
+    pub check_pages_always: bool,
 }
 
 /// Decides `req` with `rules`: for each [`ActionKind`], the first matching
@@ -796,6 +819,7 @@ pub fn evaluate(rules: &[Rule], req: &Request) -> Decision {
         }
         if rule.action == Action::Appraise {
             d.appraise_by = rule.appraise_by.unwrap_or_default();
+            d.check_pages_always = rule.check_pages == Some(true);
         }
         if measure && appraise && audit {
             break;
@@ -829,6 +853,8 @@ pub enum ErrorKind {
     TemplateNotMeasure,
     /// `appraise_by=` in a rule other than `appraise`.
     AppraiseByNotAppraise,
+    /// `check_pages=` in a rule other than `appraise`.
+    CheckPagesNotAppraise,
     /// A condition appears twice in one rule.
     DuplicateCondition(Condition),
     /// An option is set twice in the policy.
@@ -849,7 +875,7 @@ impl fmt::Display for ErrorKind {
             ),
             Self::UnknownCondition => f.write_str(
                 "unknown condition (expected func=, mask=, fsmagic=, fsuuid=, uid, euid, fowner, \
-                 template= or appraise_by=)",
+                 template=, appraise_by= or check_pages=)",
             ),
             Self::UnknownOption => f.write_str("unknown option (expected require_signed_policy)"),
             Self::MissingOption => f.write_str("option names no option"),
@@ -861,6 +887,9 @@ impl fmt::Display for ErrorKind {
             Self::TemplateNotMeasure => f.write_str("template= is an option of measure rules"),
             Self::AppraiseByNotAppraise => {
                 f.write_str("appraise_by= is an option of appraise rules")
+            }
+            Self::CheckPagesNotAppraise => {
+                f.write_str("check_pages= is an option of appraise rules")
             }
             Self::DuplicateCondition(c) => write!(f, "{} given twice in one rule", c.name()),
             Self::DuplicateOption => f.write_str("option given twice"),
@@ -1045,6 +1074,17 @@ fn parse_conditions(action: Action, words: Words<'_>) -> Result<Rule, (usize, Er
                 }
                 rule.appraise_by = Some(by);
             }
+            Condition::CheckPages => {
+                let always = match value {
+                    b"always" => true,
+                    b"enforcing" => false,
+                    _ => return Err(bad),
+                };
+                if action != Action::Appraise {
+                    return Err((at, ErrorKind::CheckPagesNotAppraise));
+                }
+                rule.check_pages = Some(always);
+            }
             Condition::Uid | Condition::Euid | Condition::Fowner => {
                 let n = parse_dec_u32(value).ok_or(bad)?;
                 let m = match op {
@@ -1217,6 +1257,10 @@ pub fn render_rule<S: Sink>(rule: &Rule, sink: &mut S) -> Result<(), S::Error> {
     if let Some(by) = rule.appraise_by {
         sink.put(b" appraise_by=")?;
         sink.put(by.name().as_bytes())?;
+    }
+    if let Some(always) = rule.check_pages {
+        sink.put(b" check_pages=")?;
+        sink.put(if always { b"always" } else { b"enforcing" })?;
     }
     Ok(())
 }

@@ -173,6 +173,8 @@ fn decode_decision(word: u64) -> Decision {
         audit: word & 1 << 6 != 0,
         template,
         appraise_by: AppraiseBy::from_code(word >> 3 & 0x7).unwrap_or_default(),
+        // Never cached (see `InodeState::cache_decision`).
+        check_pages_always: false,
     }
 }
 
@@ -364,8 +366,13 @@ impl InodeState {
     }
 
     /// Caches `decision`, made for `key`, unless another task is caching
-    /// one right now.
+    /// one right now. A decision to check pages in permissive mode too
+    /// (`check_pages=always`, rare) is not cached: the word has no bit for
+    /// it.
     pub fn cache_decision(&self, key: &DecisionKey, decision: Decision) {
+        if decision.check_pages_always {
+            return;
+        }
         let current = self.decision.load(Ordering::Relaxed);
         if current == DECISION_LOCKED
             || self

@@ -19,6 +19,7 @@ fn decisions() -> impl Iterator<Item = Decision> {
         audit: b & 4 != 0,
         template: None,
         appraise_by: Default::default(),
+        check_pages_always: false,
     })
 }
 
@@ -292,6 +293,7 @@ fn reused_untrusted_verdicts() {
             audit: false,
             template: None,
             appraise_by: Default::default(),
+            check_pages_always: false,
         },
         enforcing: true,
         writers_open: false,

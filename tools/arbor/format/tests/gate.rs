@@ -211,7 +211,10 @@ fn only_unsalted_page_sized_trees_are_checked_per_page() {
 fn memory_limit_parses_kib_in_range() {
     assert_eq!(gate::parse_memory_kib(b"0"), Some(0));
     assert_eq!(gate::parse_memory_kib(b"16384"), Some(16384));
-    assert_eq!(gate::parse_memory_kib(b"4194304"), Some(gate::MAX_MEMORY_KIB));
+    assert_eq!(
+        gate::parse_memory_kib(b"4194304"),
+        Some(gate::MAX_MEMORY_KIB)
+    );
     for bad in [
         &b""[..],
         b"4194305",

@@ -270,6 +270,7 @@ fn every_action_and_condition_parses() {
                 fowner: Some(IdMatch::Greater(5)),
                 template: None,
                 appraise_by: None,
+                check_pages: None,
             },
         ),
     ];
@@ -609,6 +610,7 @@ const NOTHING: Decision = Decision {
     audit: false,
     template: None,
     appraise_by: AppraiseBy::SIGNATURE_OR_LIST,
+    check_pages_always: false,
 };
 
 fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
@@ -618,6 +620,7 @@ fn d(measure: bool, appraise: bool, audit: bool) -> Decision {
         audit,
         template: None,
         appraise_by: AppraiseBy::SIGNATURE_OR_LIST,
+        check_pages_always: false,
     }
 }
 
@@ -912,13 +915,15 @@ fn longest_rendered_rule() {
         fowner: Some(IdMatch::Greater(u32::MAX)),
         template: Some(Template::ImaSigV2),
         appraise_by: None,
+        check_pages: None,
     };
-    // `appraise_by=signature|list|user_signature` (appraise rules only) is
-    // longer still.
+    // `appraise_by=signature|list|user_signature check_pages=enforcing`
+    // (appraise rules only) is longer still.
     let appraise = Rule {
         action: Action::Appraise,
         template: None,
         appraise_by: AppraiseBy::from_name(b"signature|list|user_signature"),
+        check_pages: Some(false),
         ..worst
     };
     let without_options = Rule {
@@ -1019,6 +1024,9 @@ fn random_rule(rng: &mut Rng) -> Rule {
     if r.action == Action::Appraise && rng.coin() {
         r.appraise_by = Some(rng.pick(&AppraiseBy::ALL));
     }
+    if r.action == Action::Appraise && rng.coin() {
+        r.check_pages = Some(rng.coin());
+    }
     r
 }
 
@@ -1103,12 +1111,19 @@ fn evaluation_matches_a_reference() {
             })
             .and_then(|rule| rule.appraise_by)
             .unwrap_or_default();
+        let check_pages_always = rules
+            .iter()
+            .find(|rule| {
+                matches!(rule.action, Action::Appraise | Action::DontAppraise) && rule.matches(r)
+            })
+            .is_some_and(|rule| rule.check_pages == Some(true));
         Decision {
             measure: first(Action::Measure, Action::DontMeasure),
             appraise: first(Action::Appraise, Action::DontAppraise),
             audit: first(Action::Audit, Action::Audit),
             template,
             appraise_by,
+            check_pages_always,
         }
     }
     let mut rng = Rng(42);
@@ -1209,10 +1224,11 @@ fn check_consistent(text: &[u8]) {
 
 #[test]
 fn rule_is_small() {
-    // The kernel keeps up to MAX_RULES of these per policy.
+    // The kernel keeps up to MAX_RULES of these per policy (64 bytes of
+    // conditions and options, and `check_pages=`, padded to 8 bytes).
     let size = std::mem::size_of::<Rule>();
-    assert!(size <= 64, "Rule grew to {size} bytes");
-    assert!(size * MAX_RULES <= 16 * 1024);
+    assert!(size <= 72, "Rule grew to {size} bytes");
+    assert!(size * MAX_RULES <= 18 * 1024);
 }
 
 /// `template=`: an option of measure rules, parsed, rendered and
@@ -1394,6 +1410,69 @@ fn appraise_by_is_an_option_of_appraise_rules() {
     // Matching is unchanged by the option.
     assert_eq!(
         decide("appraise appraise_by=list", &exec).appraise,
+        decide("appraise", &exec).appraise
+    );
+}
+
+/// `check_pages=`: an option of appraise rules, parsed, rendered and
+/// returned by the deciding appraise rule; it never affects matching.
+#[test]
+fn check_pages_is_an_option_of_appraise_rules() {
+    let (rules, _) =
+        parse(b"appraise func=MMAP_CHECK check_pages=always\nappraise check_pages=enforcing\n")
+            .unwrap();
+    assert_eq!(rules[0].check_pages, Some(true));
+    assert_eq!(rules[1].check_pages, Some(false));
+    assert_eq!(
+        render(&rules, Options::default()),
+        b"appraise func=MMAP_CHECK check_pages=always\nappraise check_pages=enforcing\n"
+    );
+    for (text, kind) in [
+        (
+            "appraise check_pages=yes",
+            ErrorKind::BadValue(Condition::CheckPages),
+        ),
+        (
+            "appraise check_pages=ALWAYS",
+            ErrorKind::BadValue(Condition::CheckPages),
+        ),
+        (
+            "appraise check_pages=",
+            ErrorKind::MissingValue(Condition::CheckPages),
+        ),
+        (
+            "appraise check_pages>always",
+            ErrorKind::BadOperator(Condition::CheckPages),
+        ),
+        (
+            "appraise check_pages=enforcing check_pages=always",
+            ErrorKind::DuplicateCondition(Condition::CheckPages),
+        ),
+        (
+            "measure check_pages=always",
+            ErrorKind::CheckPagesNotAppraise,
+        ),
+        (
+            "dont_appraise check_pages=always",
+            ErrorKind::CheckPagesNotAppraise,
+        ),
+        ("audit check_pages=always", ErrorKind::CheckPagesNotAppraise),
+    ] {
+        assert_eq!(parse_err(text.as_bytes()).kind, kind, "{text}");
+    }
+    // The first matching appraise rule says.
+    let exec = req(Func::BprmCheck, MAY_EXEC, EXT4, 1000);
+    let map = req(Func::MmapCheck, MAY_EXEC, EXT4, 1000);
+    let policy = "appraise func=MMAP_CHECK check_pages=always\nappraise\n";
+    assert!(decide(policy, &map).check_pages_always);
+    assert!(!decide(policy, &exec).check_pages_always);
+    assert!(!decide("appraise check_pages=enforcing", &map).check_pages_always);
+    // A dont_appraise rule that matches first leaves nothing to check.
+    let excluded = "dont_appraise func=MMAP_CHECK\nappraise check_pages=always\n";
+    assert_eq!(decide(excluded, &map), NOTHING);
+    // Matching is unchanged by the option.
+    assert_eq!(
+        decide("appraise check_pages=always", &exec).appraise,
         decide("appraise", &exec).appraise
     );
 }

@@ -232,6 +232,8 @@ fn all_decisions() -> impl Iterator<Item = Decision> {
                         audit: b & 4 != 0,
                         template,
                         appraise_by,
+                        // Never cached: `page_check_decisions_are_not_cached`.
+                        check_pages_always: false,
                     })
             })
     })
@@ -349,6 +351,7 @@ fn cached_decisions_are_never_torn() {
         audit: uid % 5 == 0,
         template: TEMPLATES.get((uid % 5) as usize).copied(),
         appraise_by: AppraiseBy::ALL[(uid % 3) as usize],
+        check_pages_always: false,
     };
     let hits = AtomicUsize::new(0);
     let writing = AtomicUsize::new(3);
@@ -446,4 +449,26 @@ fn change_cookies_start_versions() {
         }
     });
     assert!(s.version() > before);
+}
+
+/// A decision to check pages in permissive mode too has no bit in the
+/// cached word: it is not cached, and the word cached before stays.
+#[test]
+fn page_check_decisions_are_not_cached() {
+    let s = InodeState::default();
+    let k = key(1, Func::MmapCheck, MAY_EXEC, 0, 0);
+    let d = Decision {
+        appraise: true,
+        check_pages_always: true,
+        ..Decision::default()
+    };
+    s.cache_decision(&k, d);
+    assert_eq!(s.cached_decision(&k), None);
+    let plain = Decision {
+        appraise: true,
+        ..Decision::default()
+    };
+    s.cache_decision(&k, plain);
+    s.cache_decision(&k, d);
+    assert_eq!(s.cached_decision(&k), Some(plain));
 }

@@ -176,7 +176,7 @@ touch $F/eio.eio
 arbor-guest setxattr $F/eio security.arbor $X/code-good.sig
 # The readpage gate's files: each its own inode, whose second page the
 # server changes when it switches.
-for g in gate1 gate2 gate3; do
+for g in gate1 gate2 gate3 gate4; do
 	cp $X/gate-good $F/$g
 	cp $X/gate-bad $F/$g.alt
 	arbor-guest setxattr $F/$g security.arbor $X/gate-good.sig
@@ -245,6 +245,22 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		"call ret 42; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp differs" \
 		call:$FM/gate3 open-ro:f:$FM/gate3 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
 		pread-cmp:f:$X/gate-good:4096:4096
+	rm $F/.switch
+	# ... unless the policy asks for page checks in permissive mode too.
+	cat $A/policy > /tmp/pages-default.txt
+	{ echo "appraise func=MMAP_CHECK mask=^MAY_EXEC fsmagic=0x65735546 check_pages=always"
+		cat /tmp/pages-default.txt; } > /tmp/pages-always.txt
+	expect_eq "pages: a policy with check_pages=always for FUSE loads" \
+		"$(arbor-guest write-file $A/policy /tmp/pages-always.txt)" ok
+	attack "pages: check_pages=always: in permissive mode too, a changed page reads as EIO" \
+		"call ret 42; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp errno 5; pread-cmp ok" \
+		call:$FM/gate4 open-ro:f:$FM/gate4 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:f:$X/gate-good:0:4096
+	has_record "pages: check_pages=always: the refused page has an audit record (mode=permissive)" \
+		/tmp/attack-audit.log \
+		"op=appraise cause=page_mismatch func=read mode=permissive .* path=\"$FM/gate4\" .* offset=4096 res=0"
+	expect_eq "pages: the default policy loads again" \
+		"$(arbor-guest write-file $A/policy /tmp/pages-default.txt)" ok
 	echo 1 > $A/enforce
 	rm $F/.switch
 	# The memory for page checks is bounded: a signed file whose checks
