@@ -331,17 +331,7 @@ pub fn encode(header: &Header, banks: &[Bank<'_>], out: &mut [u8]) -> Result<usi
 /// decimal number of entries, at most 1 000 000 000 (the Kconfig range);
 /// 0 for none.
 pub fn parse_interval(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || value.len() > 10 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in value {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(c - b'0');
-    }
-    (n <= 1_000_000_000).then_some(n)
+    super::mode::parse_decimal(value, 1_000_000_000)
 }
 
 /// A request to drop the entries before a checkpoint.

@@ -22,17 +22,7 @@ pub const MAX_MEMORY_KIB: u64 = 4 << 20;
 /// Parses the value of `arbor.page_check_memory=`: a decimal number of KiB
 /// from 0 to [`MAX_MEMORY_KIB`], nothing else.
 pub fn parse_memory_kib(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || value.len() > 10 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in value {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(c - b'0');
-    }
-    (n <= MAX_MEMORY_KIB).then_some(n)
+    super::mode::parse_decimal(value, MAX_MEMORY_KIB)
 }
 
 /// Why the pages of a file cannot be checked one by one.

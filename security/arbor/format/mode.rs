@@ -31,6 +31,22 @@ pub const fn show_flag(on: bool) -> &'static [u8] {
     }
 }
 
+/// Parses a boot parameter's number: decimal digits only, at most 10 of
+/// them, and at most `max`.
+pub fn parse_decimal(value: &[u8], max: u64) -> Option<u64> {
+    if value.is_empty() || value.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in value {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    (n <= max).then_some(n)
+}
+
 /// The value of the last `NAME=` (`name` with its `=`) on the kernel
 /// command line, if any. Parameters after a lone `--` belong to init and
 /// are not looked at.
