@@ -49,9 +49,23 @@ pub(crate) struct FileDigests {
     pub(crate) leaves: Option<gate::Kept>,
 }
 
-/// The file's fs-verity digest, if `tree` or fs-verity has it, and, when
-/// `content` (a SHA-256 transform) is given, the SHA-256 of its content.
-/// At least one of the two must be asked for.
+/// What [`file_digests`] computes.
+#[derive(Clone, Copy)]
+pub(crate) struct Wanted<'a> {
+    /// The fs-verity digest (the Merkle tree, where fs-verity does not
+    /// hold the digest).
+    pub(crate) tree: bool,
+    /// The SHA-256 of the content, with this SHA-256 transform.
+    pub(crate) content: Option<&'a Shash>,
+    /// The tree's leaves, for the readpage gate (`tree` must be asked for
+    /// too).
+    pub(crate) leaves: bool,
+}
+
+/// The digests `wanted` asks for: the file's fs-verity digest, if `tree`
+/// or fs-verity has it, and, when `content` (a SHA-256 transform) is
+/// given, the SHA-256 of its content. At least one of the two must be
+/// asked for.
 ///
 /// For a file with fs-verity enabled the fs-verity digest is the one
 /// fs-verity holds (whatever its hash algorithm and block size), and the
@@ -69,10 +83,13 @@ pub(crate) fn file_digests(
     file: &File,
     params: &Params,
     hash: &Shash,
-    tree: bool,
-    content: Option<&Shash>,
-    leaves: bool,
+    wanted: Wanted<'_>,
 ) -> Result<FileDigests> {
+    let Wanted {
+        tree,
+        content,
+        leaves,
+    } = wanted;
     let verity = file
         .inode()
         .verity_digest()

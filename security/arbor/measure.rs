@@ -4,7 +4,7 @@
 
 use crate::appraise::{self, Signature};
 use crate::audit::{self, AuditOp};
-use crate::digest::{self, FileDigests, Source};
+use crate::digest::{self, FileDigests, Source, Wanted};
 use crate::digest_lists::{self, Found};
 use crate::format::decision::{
     self, Conclusion, Done, Facts, Guard, Openers, Plan, Reason, Violation, Work,
@@ -15,7 +15,6 @@ use crate::format::state::{self, DecisionKey, InodeState};
 use crate::format::template::{DigestType, EntryFields, Template};
 use crate::format::{imasig, xattr};
 use crate::kapi::alloc;
-use crate::kapi::crypto::Shash;
 use crate::kapi::fs::{Dentry, File, Inode};
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::task;
@@ -671,19 +670,16 @@ fn signature_of(found: &SigXattr) -> (Signature<'_>, &[u8], bool) {
 }
 
 /// Reads `file`'s signature (from where `by` says), if `signature` (else
-/// it reads as absent), and computes its digests: its fs-verity digest if
-/// `tree`, with the Merkle tree parameters the signature names, and its
-/// plain hash with `content` if given, keeping the tree's leaves if
-/// `leaves` (see [`digest::file_digests`]). Fails only for `ENOMEM`;
-/// other errors computing the digests are in [`Read::computed`].
+/// it reads as absent), and computes the digests `wanted` asks for, the
+/// fs-verity digest with the Merkle tree parameters the signature names
+/// (see [`digest::file_digests`]). Fails only for `ENOMEM`; other errors
+/// computing the digests are in [`Read::computed`].
 fn read_version(
     arbor: &Arbor,
     file: &File,
     by: AppraiseBy,
-    tree: bool,
-    content: Option<&Shash>,
+    wanted: Wanted<'_>,
     signature: bool,
-    leaves: bool,
 ) -> Result<Read> {
     // security.arbor first; without it, an IMA sigv3 in security.ima;
     // then, where the rule allows, the same in user.*.
@@ -702,8 +698,8 @@ fn read_version(
     };
     let tree_hash = arbor.hash(params.alg());
     let computed = match &twin {
-        None => digest::file_digests(file, &params, tree_hash, tree, content, leaves),
-        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, tree, content, leaves),
+        None => digest::file_digests(file, &params, tree_hash, wanted),
+        Some(Ok(reader)) => digest::file_digests(reader, &params, tree_hash, wanted),
         Some(Err(e)) => Err(*e),
     };
     Ok(Read { found, computed })
@@ -750,7 +746,12 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         // A file trusted on a filesystem that cannot check its pages has
         // them checked as they are read (see `gate`): the leaves are kept.
         let pages = work.appraise && gate::applies(file.data_inode(), check_pages_always);
-        let read = read_version(arbor, file, by, tree, content, signature, pages)?;
+        let wanted = Wanted {
+            tree,
+            content,
+            leaves: pages,
+        };
+        let read = read_version(arbor, file, by, wanted, signature)?;
         let Some(b) = before else {
             break (read, predictable, pages);
         };
