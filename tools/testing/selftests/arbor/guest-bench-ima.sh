@@ -114,4 +114,39 @@ if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/list.dl ]; then
 		r=$((r + 1))
 	done
 fi
+# arbor only: reading a file over FUSE (the guest helper's server, from
+# tmpfs; /bench/pages, appended to the archive by bench.sh) with every
+# page checked against the leaves kept when the file was appraised, and
+# the same bytes under a name arbor never appraised (a hard link in the
+# server's directory: another FUSE inode). The policy appraises FUSE
+# executable mappings only, with page checks in this permissive boot too
+# (check_pages=always), so the reads are neither measured nor appraised.
+# The server drops a file's page cache at every open: each read comes
+# from the server.
+if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; then
+	P=/tmp/pages-src
+	mkdir -p $P /tmp/pages
+	cp /bench/pages/data $P/checked
+	ln $P/checked $P/plain
+	arbor-guest setxattr $P/checked security.arbor /bench/pages/data.sig
+	[ "$(arbor-guest fuse-serve /tmp/pages $P)" = "fuse-serve ok" ] ||
+		{ echo "bench failed: cannot serve the page-check file over FUSE"; exit 1; }
+	printf 'appraise func=MMAP_CHECK mask=^MAY_EXEC fsmagic=0x65735546 check_pages=always\n' > /tmp/pages-policy
+	arbor-guest write-file $A/policy /tmp/pages-policy > /dev/null ||
+		{ echo "bench failed: cannot load the page-check policy"; exit 1; }
+	arbor-guest steps map:m:/tmp/pages/checked > /dev/null
+	if dmesg | grep -q '/tmp/pages/checked: untrusted'; then
+		echo "bench failed: the page-check file was not trusted"
+		exit 1
+	fi
+	r=1
+	while [ $r -le $rounds ]; do
+		echo "row pages-seq-checked $r $(arbor-guest bench read-seq /tmp/pages/checked | field 6)"
+		echo "row pages-seq-plain $r $(arbor-guest bench read-seq /tmp/pages/plain | field 6)"
+		echo "row pages-rand-checked $r $(arbor-guest bench read-rand /tmp/pages/checked | field 4)"
+		echo "row pages-rand-plain $r $(arbor-guest bench read-rand /tmp/pages/plain | field 4)"
+		r=$((r + 1))
+	done
+	umount /tmp/pages
+fi
 echo "bench: done"

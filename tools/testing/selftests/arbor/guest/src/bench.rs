@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::process::exit;
 use std::time::Instant;
@@ -15,7 +16,7 @@ fn usage() -> ! {
     eprintln!(
         "usage: arbor-guest bench open|exec PATH N | open-as UID PATH N | \
          first-open DIR COUNT SIZE | first-open-big PATH SIZE [cold] | afalg PATH | \
-         write-once FILE TEXT"
+         write-once FILE TEXT | read-seq PATH | read-rand PATH"
     );
     exit(2)
 }
@@ -241,6 +242,54 @@ pub(crate) fn bench(args: &[OsString]) -> ! {
                 mbps(size, ns),
                 kbps(size, ns)
             );
+        }
+        ("read-seq", [path]) => {
+            // The whole file, 128 KiB at a time, from a new open (a FUSE
+            // file's page cache is dropped at each open unless its server
+            // says otherwise).
+            let start = Instant::now();
+            let mut f = std::fs::File::open(path).unwrap_or_else(|e| fail("open", e));
+            let mut buf = vec![0u8; 128 << 10];
+            let mut size = 0u64;
+            loop {
+                match f.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => size += n as u64,
+                    Err(e) => fail("read", e),
+                }
+            }
+            let ns = start.elapsed().as_nanos();
+            println!(
+                "bench read-seq {size} {ns} {} {}",
+                mbps(size, ns),
+                kbps(size, ns)
+            );
+        }
+        ("read-rand", [path]) => {
+            // Each 4 KiB page of the file once, in a pseudo-random order,
+            // from a new open: ns per page read.
+            let f = std::fs::File::open(path).unwrap_or_else(|e| fail("open", e));
+            let pages = f.metadata().unwrap_or_else(|e| fail("stat", e)).len() / 4096;
+            if pages == 0 {
+                fail("read-rand", "file shorter than a page");
+            }
+            // A full-period LCG over the pages: an odd increment and a
+            // multiplier of 1 mod 4, modulo a power of two at least
+            // `pages`, skipping the values past the end.
+            let m = pages.next_power_of_two();
+            let mut x = 0u64;
+            let mut buf = [0u8; 4096];
+            let start = Instant::now();
+            for _ in 0..m {
+                x = (x.wrapping_mul(5).wrapping_add(12345)) & (m - 1);
+                if x >= pages {
+                    continue;
+                }
+                f.read_exact_at(&mut buf, x * 4096)
+                    .unwrap_or_else(|e| fail("pread", e));
+            }
+            let ns = start.elapsed().as_nanos() / u128::from(pages);
+            println!("bench read-rand {pages} {ns}");
         }
         _ => usage(),
     }
