@@ -7,7 +7,7 @@ use crate::format::merkle::{self, Digest, Digester, HashAlgorithm, Params, TreeB
 use crate::gate;
 use crate::kapi::alloc;
 use crate::kapi::crypto::Shash;
-use crate::kapi::fs::File;
+use crate::kapi::fs::{File, PageBuf};
 use crate::kapi::task;
 use crate::list::SHA256_SIZE;
 use core::mem::MaybeUninit;
@@ -60,6 +60,10 @@ pub(crate) struct Wanted<'a> {
     /// The tree's leaves, for the readpage gate (`tree` must be asked for
     /// too).
     pub(crate) leaves: bool,
+    /// Read the file around its page cache ([`File::read_around_cache`]):
+    /// a new version of a file whose page cache is checked against the
+    /// old one.
+    pub(crate) around_cache: bool,
 }
 
 /// The digests `wanted` asks for: the file's fs-verity digest, if `tree`
@@ -89,6 +93,7 @@ pub(crate) fn file_digests(
         tree,
         content,
         leaves,
+        around_cache,
     } = wanted;
     let verity = file
         .inode()
@@ -149,25 +154,42 @@ pub(crate) fn file_digests(
     let buf_len = (size.min(READ_CHUNK as u64) as usize)
         .next_multiple_of(4096)
         .min(READ_CHUNK);
-    let mut buf: KVVec<MaybeUninit<u8>> = alloc::uninit(buf_len)?;
+    let (mut buf, mut pages): (KVVec<MaybeUninit<u8>>, _) = if around_cache {
+        (KVVec::new(), Some(PageBuf::new(buf_len)?))
+    } else {
+        (alloc::uninit(buf_len)?, None)
+    };
+    let mut consume = |data: &[u8]| -> Result {
+        if let Some((d, t)) = &mut builder {
+            t.update(d, data).map_err(merkle_error)?;
+        }
+        if let Some(d) = &mut plain {
+            d.update(data)?;
+        }
+        Ok(())
+    };
     let mut pos: i64 = 0;
     let mut done: u64 = 0;
     while done < size {
         let want = usize::try_from(size - done)
             .unwrap_or(usize::MAX)
             .min(buf_len);
-        let chunk = buf.get_mut(..want).ok_or(EINVAL)?;
-        let data = file.read_at(chunk, &mut pos)?;
-        let n = data.len();
+        let n = match &mut pages {
+            Some(p) => {
+                let n = file.read_around_cache(p, want, &mut pos)?;
+                p.for_each(&mut consume)?;
+                n
+            }
+            None => {
+                let chunk = buf.get_mut(..want).ok_or(EINVAL)?;
+                let data = file.read_at(chunk, &mut pos)?;
+                consume(data)?;
+                data.len()
+            }
+        };
         if n == 0 {
             // The file shrank while it was read.
             return Err(EAGAIN);
-        }
-        if let Some((d, t)) = &mut builder {
-            t.update(d, data).map_err(merkle_error)?;
-        }
-        if let Some(d) = &mut plain {
-            d.update(data)?;
         }
         done = done.saturating_add(n as u64);
         if task::fatal_signal_pending() {

@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The readpage gate: on filesystems that cannot check a file's pages
-//! themselves (FUSE; NFS calls the hook too, see [`applies`]), every page
-//! read into the page cache of a file arbor appraised is checked against
-//! the file's Merkle tree before any reader can see it.
+//! themselves (FUSE and NFS), every page read into the page cache of a
+//! file arbor appraised is checked against the file's Merkle tree before
+//! any reader can see it.
 //!
 //! While arbor hashes such a file to appraise it, it keeps the tree's
 //! leaves, the hash of each 4 KiB block, computed from the bytes it read:
 //! the signed root covers them, so nothing the server says later is
 //! believed. Once the file is trusted, the leaves are published in the
-//! inode's blob and its mapping is marked ([`Inode::check_reads`]); the
+//! inode's blob and its mapping is marked ([`Inode::check_reads_after`]); the
 //! filesystem then calls the `inode_post_read_folio` hook for each folio
 //! it reads, before the folio is uptodate and unlocked, and [`check_folio`]
 //! hashes each page and compares it with its leaf. A page that differs
 //! stays not uptodate, so its reader gets `EIO` (a page fault, `SIGBUS`),
 //! and the file is untrusted from then on, while its inode lives.
+//!
+//! An NFS server reports a change to a file with a new change attribute.
+//! The leaves are tied to the change attribute of the version they were
+//! computed from: a page read once the client knows of another one is
+//! refused too, but does not make the file untrusted; the next use
+//! appraises the new version, reading it from the server around the page
+//! cache (whose checks would refuse it), and checks pages against its own
+//! leaves from then on. A page that differs while the change attribute
+//! stays the same is a change the server did not report: an attack, as
+//! on FUSE, which reports none.
 //!
 //! The check runs inside the filesystem's read completion: in the reader,
 //! in an NFS `nfsiod` worker, or in the FUSE server's `write(2)`. It
@@ -29,9 +39,10 @@ use crate::audit::{self, AuditOp};
 use crate::format::decision::Reason;
 use crate::format::gate::{self as pure, Refused, BLOCK_SIZE};
 use crate::format::merkle::{HashAlgorithm, Params};
+use crate::format::policy::AppraiseBy;
 use crate::kapi::alloc;
 use crate::kapi::config;
-use crate::kapi::fs::Inode;
+use crate::kapi::fs::{File, Inode};
 use crate::kapi::mm::Folio;
 use crate::kapi::print::log_ratelimit;
 use crate::kapi::rcu::Rcu;
@@ -79,6 +90,17 @@ pub(crate) struct Kept {
     path: KVec<u8>,
     /// What it counts for in [`USED`]: nothing until it is published.
     charged: AtomicU64,
+    /// Whether the file's server reports changes with a change attribute
+    /// (NFS): then `cookie` is the one of the version appraised.
+    has_cookie: bool,
+    /// The change attribute of the version appraised, if `has_cookie`;
+    /// updated when the server reports a new one for the same content.
+    cookie: AtomicU64,
+    /// What could vouch for the version appraised, and whether its rule
+    /// asked for page checks in any mode: how a new version the server
+    /// reports is appraised before its pages can be read ([`stale`]).
+    by: AppraiseBy,
+    always: bool,
 }
 
 impl Drop for Kept {
@@ -103,6 +125,10 @@ impl Kept {
             digests: alloc::zeroed(len)?,
             path: KVec::new(),
             charged: AtomicU64::new(0),
+            has_cookie: false,
+            cookie: AtomicU64::new(0),
+            by: AppraiseBy::default(),
+            always: false,
         }))
     }
 
@@ -176,28 +202,70 @@ pub(crate) fn inode_freed(inode: &Inode) {
 /// Whether the pages of `inode`, a regular file, must be checked as they
 /// are read when arbor trusts it: in enforcing mode, or in any mode if
 /// `always` (the deciding rule's `check_pages=always`), when its
-/// filesystem is FUSE (which reads into the page cache through the hook's
-/// call sites) and its data goes through the page cache (not DAX).
-///
-/// NFS calls the hook too, but is not checked yet: an NFS file changes
-/// on its server with a new change attribute, and its next appraisal
-/// would read the new content through the very page cache whose checks
-/// refuse it. That needs the appraisal to read around the page cache.
+/// filesystem reads into the page cache through the hook's call sites
+/// (FUSE and NFS) and its data goes through the page cache (not DAX).
 pub(crate) fn applies(inode: &Inode, always: bool) -> bool {
-    // FUSE_SUPER_MAGIC (`include/uapi/linux/magic.h`).
-    inode.fs_magic() == 0x65735546 && !inode.is_dax() && (always || mode::enforcing())
+    // FUSE_SUPER_MAGIC and NFS_SUPER_MAGIC (`include/uapi/linux/magic.h`).
+    matches!(inode.fs_magic(), 0x65735546 | 0x6969)
+        && !inode.is_dax()
+        && (always || mode::enforcing())
 }
 
-/// Starts checking the pages of `inode`, at `path`, against `kept`, the
-/// leaves of the version just found trusted: publishes them and marks the
-/// mapping, dropping the pages cached before. Fails with the reason the
-/// file cannot be trusted if it cannot be done.
+/// Whether `inode`'s content must be read around its page cache to be
+/// appraised: its pages are checked against a version the content read
+/// now may not be, and its filesystem can read around them (NFS honours
+/// `IOCB_READ_UNCHECKED`; FUSE, whose content changes unreported, is read
+/// through its checked page cache, which refuses a silent change).
+pub(crate) fn read_around_cache(inode: &Inode) -> bool {
+    inode.fs_magic() == 0x6969 && inode.reads_checked()
+}
+
+/// How the version of `file` whose pages are checked was trusted (what
+/// could vouch for it, and whether its rule said `check_pages=always`),
+/// when its server reports a new version now (it is asked, past any
+/// attribute cache): until the new version is appraised, its pages are
+/// refused. Cheap when the file's pages are not checked: one bit is
+/// tested. Sleeps.
+pub(crate) fn stale(file: &File) -> Option<(AppraiseBy, bool)> {
+    let inode = file.data_inode();
+    if !inode.reads_checked() || inode.fs_magic() != 0x6969 {
+        return None;
+    }
+    let kept = inode_blob(inode)?.gate.0.get()?;
+    if !kept.has_cookie {
+        return None;
+    }
+    // No answer: whatever the server reports next is read as a change.
+    let now = file.change_cookie();
+    (now != Some(kept.cookie.load(Ordering::Acquire))).then_some((kept.by, kept.always))
+}
+
+/// What [`start`] publishes beside the leaves: the server's change
+/// attribute when they were read, if it has one, and how the version was
+/// trusted (see [`stale`]).
+pub(crate) struct Trusted<'a> {
+    pub(crate) path: &'a [u8],
+    pub(crate) cookie: Option<u64>,
+    pub(crate) by: AppraiseBy,
+    pub(crate) always: bool,
+}
+
+/// Starts checking the pages of `inode` against `kept`, the leaves of the
+/// version just found `trusted`: publishes them and marks the mapping,
+/// dropping the pages cached before. Fails with the reason the file cannot
+/// be trusted if it cannot be done.
 pub(crate) fn start(
     inode: &Inode,
     kept: Option<Kept>,
-    path: &[u8],
+    trusted: Trusted<'_>,
 ) -> core::result::Result<(), Reason> {
-    let Some(kept) = kept.filter(Kept::complete) else {
+    let Trusted {
+        path,
+        cookie,
+        by,
+        always,
+    } = trusted;
+    let Some(mut kept) = kept.filter(Kept::complete) else {
         return Err(Reason::PagesUncheckable);
     };
     // Writes fill the page cache without reading: no writer may have it
@@ -209,30 +277,53 @@ pub(crate) fn start(
         return Err(Reason::PagesUncheckable);
     };
     // Appraised again with the same content (FUSE files are, at every
-    // use): the leaves published stay, and no grace period is waited for.
-    let same = blob.gate.0.get().is_some_and(|old| {
-        old.alg == kept.alg && old.size == kept.size && old.digests[..] == kept.digests[..]
+    // use; NFS files when the server reports a change that left the
+    // content as it was): the leaves published stay, with the new change
+    // attribute, and no grace period is waited for.
+    let old = blob.gate.0.get();
+    let same = old.as_ref().is_some_and(|old| {
+        old.alg == kept.alg
+            && old.size == kept.size
+            && old.has_cookie == cookie.is_some()
+            && old.digests[..] == kept.digests[..]
     });
-    if !same {
-        let mut kept = kept;
-        kept.path
-            .extend_from_slice(path, GFP_KERNEL)
-            .map_err(|_| Reason::PagesUncheckable)?;
-        if let Err((used, limit)) = kept.charge() {
-            if log_ratelimit() {
-                pr_warn!(
-                    "page checks: {} KiB more would pass the limit ({} of {} KiB in use)\n",
-                    (kept.digests.len() + kept.path.len()).div_ceil(1024),
-                    used.div_ceil(1024),
-                    limit / 1024
-                );
-            }
-            return Err(Reason::PageCheckMemory);
+    if same {
+        if let (Some(old), Some(c)) = (&old, cookie) {
+            old.cookie.store(c, Ordering::Release);
         }
-        let kept = Arc::new(kept, GFP_KERNEL).map_err(|_| Reason::PagesUncheckable)?;
-        blob.gate.0.replace(kept);
+        if inode.reads_checked() {
+            return Ok(());
+        }
+        return inode
+            .check_reads_after(|| ())
+            .map_err(|_| Reason::PagesUncheckable);
     }
-    inode.check_reads().map_err(|_| Reason::PagesUncheckable)
+    drop(old);
+    kept.path
+        .extend_from_slice(path, GFP_KERNEL)
+        .map_err(|_| Reason::PagesUncheckable)?;
+    kept.has_cookie = cookie.is_some();
+    kept.cookie = AtomicU64::new(cookie.unwrap_or(0));
+    kept.by = by;
+    kept.always = always;
+    if let Err((used, limit)) = kept.charge() {
+        if log_ratelimit() {
+            pr_warn!(
+                "page checks: {} KiB more would pass the limit ({} of {} KiB in use)\n",
+                (kept.digests.len() + kept.path.len()).div_ceil(1024),
+                used.div_ceil(1024),
+                limit / 1024
+            );
+        }
+        return Err(Reason::PageCheckMemory);
+    }
+    let kept = Arc::new(kept, GFP_KERNEL).map_err(|_| Reason::PagesUncheckable)?;
+    // Published with no read in flight and the page cache empty: every
+    // page from then on is checked against these leaves, none against
+    // those they replace (two versions never mix in one mapping).
+    inode
+        .check_reads_after(|| blob.gate.0.replace(kept))
+        .map_err(|_| Reason::PagesUncheckable)
 }
 
 /// The `inode_post_read_folio` hook: checks each page of `folio`, just
@@ -250,6 +341,12 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
         refused(inode, None, pos, "no_leaves");
         return Err(EIO);
     };
+    // The server reported a change not appraised yet: refused, but not an
+    // attack (the next use appraises the new version).
+    if kept.has_cookie && inode.change_attr() != kept.cookie.load(Ordering::Acquire) {
+        changed(inode, &kept.path, pos);
+        return Err(EIO);
+    }
     // The server reports another size than the one appraised: the file
     // changed there, unseen.
     if u64::try_from(inode.size()).ok() != Some(kept.size) {
@@ -285,6 +382,30 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
         }
     }
     Ok(())
+}
+
+/// Logs and audits a page of `inode`, at `path` when it was appraised,
+/// refused at byte `offset` because its server reported a change that was
+/// not appraised yet. The file stays trusted: its next use appraises it.
+fn changed(inode: &Inode, path: &[u8], offset: u64) {
+    task::without_fs_reclaim(|| {
+        if log_ratelimit() {
+            pr_warn!(
+                "read: {} ({} inode {}): page at offset {} refused (changed_on_server): a new version, not appraised yet\n",
+                BStr(path),
+                BStr(inode.fs_id()),
+                inode.ino(),
+                offset
+            );
+        }
+        audit::emit(AuditOp::PageRefused {
+            path: Some(path),
+            dev: inode.fs_id(),
+            ino: inode.ino(),
+            offset,
+            cause: "changed_on_server",
+        });
+    });
 }
 
 /// Logs and audits a page of `inode` at byte `offset` refused for `cause`,

@@ -124,6 +124,18 @@ impl Lsm for Arbor {
     /// A writer may change the content from now on.
     #[inline]
     fn file_post_open(file: &File, mask: u32) -> Result {
+        // A file whose pages are checked, and whose server reported a new
+        // version: appraised before anything reads it, an exec's open
+        // (`MAY_EXEC`) as its exec hook will, any other open as its last
+        // version was.
+        if !file.is_writer() && gate::stale(file).is_some() {
+            if mask & MAY_EXEC != 0 {
+                check_fully(file, Func::BprmCheck, MAY_EXEC)?;
+            }
+            if let Some(arbor) = ARBOR.get() {
+                measure::refresh_pages(arbor, file)?;
+            }
+        }
         if file.is_writer() {
             if let Some(s) = inode_state(file.data_inode()) {
                 s.content_changing();

@@ -365,6 +365,54 @@ fn evaluate_use(
     }
 }
 
+/// A file whose pages are checked and whose server reports a new version
+/// since they were ([`gate::stale`]), being opened by `file`: the
+/// new version is appraised now, by what could vouch for the old one, so
+/// that its pages can be read (an exec or a loader reads the file before
+/// any hook that appraises it); until a version is trusted, its pages are
+/// refused. Nothing is measured, audited or refused here: the uses that
+/// follow are, as the policy says, and reuse the verdict. Fails only for
+/// `ENOMEM` and `EINTR`.
+pub(crate) fn refresh_pages(arbor: &Arbor, file: &File) -> Result {
+    let inode = file.data_inode();
+    let Some((by, always)) = gate::stale(file) else {
+        return Ok(());
+    };
+    let state = inode_state(inode);
+    let cookie = file.change_cookie();
+    if let Some(s) = state {
+        match cookie {
+            Some(c) => s.observe_change_cookie(c),
+            None => s.forget_change_cookie(),
+        }
+    }
+    let work = Work {
+        measure: false,
+        appraise: true,
+        audit: false,
+    };
+    let mut pathbuf = path_buffer()?;
+    let target = Target {
+        file,
+        path: file.path(&mut pathbuf),
+        func: Func::FileCheck,
+        state,
+        version: version(state, inode),
+        // Before any list is looked up (see `digest_lists::generation`).
+        lists: digest_lists::generation(),
+        by,
+        unseen_changes: cookie.is_none(),
+        cookie,
+        template: default_template(),
+        check_pages_always: always,
+        decided: work,
+    };
+    match evaluate(arbor, &target, work) {
+        Err(e) if e == ENOMEM || e == EINTR => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Reports a file that may not be used at hook `func` for `reason` (`None`:
 /// as evaluated before): a rate-limited log line and an audit record.
 /// Returns `EACCES` in enforcing mode (the mode is read once more, for the
@@ -750,6 +798,7 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
             tree,
             content,
             leaves: pages,
+            around_cache: gate::read_around_cache(file.data_inode()),
         };
         let read = read_version(arbor, file, by, wanted, signature)?;
         let Some(b) = before else {
@@ -828,7 +877,16 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
                 (Ok(()), Some(s)) if work.appraise && s.pages_refused() => {
                     Err(Reason::PagesRefused)
                 }
-                (Ok(()), _) if pages => gate::start(file.data_inode(), leaves, path),
+                (Ok(()), _) if pages => gate::start(
+                    file.data_inode(),
+                    leaves,
+                    gate::Trusted {
+                        path,
+                        cookie: before,
+                        by,
+                        always: check_pages_always,
+                    },
+                ),
                 (outcome, _) => outcome,
             };
             (verity, content, outcome, listed)

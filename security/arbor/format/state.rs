@@ -190,8 +190,18 @@ impl InodeState {
     /// change made on the server, which no local hook sees, makes the next
     /// use evaluate the file again. Tasks that race with different answers
     /// each start one: never fewer versions than changes.
+    ///
+    /// A change from one reported value to another also forgets that the
+    /// readpage gate refused pages ([`Self::refuse_pages`]): a client may
+    /// read a new version's pages before it learns of its change
+    /// attribute, and the new version is read from the server and
+    /// appraised anew, its pages checked against its own hashes.
     pub fn observe_change_cookie(&self, cookie: u64) {
-        if self.change_cookie.swap(tag(cookie), Ordering::AcqRel) != tag(cookie) {
+        let before = self.change_cookie.swap(tag(cookie), Ordering::AcqRel);
+        if before != tag(cookie) {
+            if before != 0 {
+                self.pages_refused.store(false, Ordering::Release);
+            }
             self.content_changing();
         }
     }
@@ -237,7 +247,8 @@ impl InodeState {
 
     /// Notes that the readpage gate refused a page of the file, and starts
     /// a new version, so that no verdict is reused: the file is untrusted
-    /// from now on (see [`Self::pages_refused`]).
+    /// from now on (see [`Self::pages_refused`]), or, where the server
+    /// reports changes, until it reports one.
     pub fn refuse_pages(&self) {
         self.pages_refused.store(true, Ordering::Release);
         self.content_changing();

@@ -9,8 +9,10 @@
 use super::cred::Credential;
 use crate::format::merkle::{Digest, HashAlgorithm};
 use core::mem::MaybeUninit;
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::bindings;
 use kernel::error::to_result;
+use kernel::page::{Page, PAGE_SIZE};
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::types::{ARef, AlwaysRefCounted, Opaque};
@@ -148,6 +150,68 @@ impl File {
         // SAFETY: `kernel_read` wrote the `n` bytes it returned at the
         // start of `buf`.
         Ok(unsafe { assume_init(read) })
+    }
+
+    /// Reads up to `len` bytes at `*pos` into `buf`, advancing `*pos`,
+    /// around the file's page cache: with `IOCB_DIRECT` and
+    /// `IOCB_READ_UNCHECKED`, which NFS honours for a file whose page
+    /// cache is checked (`mapping_read_checked`), reading from the server
+    /// and leaving that page cache alone. Other filesystems handle the read
+    /// as any `O_DIRECT` one (FUSE, through the page cache). Returns the
+    /// bytes read, at the start of `buf` (0 at end of file). Sleeps; no
+    /// lock of the inode may be held.
+    pub(crate) fn read_around_cache(
+        &self,
+        buf: &mut PageBuf,
+        len: usize,
+        pos: &mut i64,
+    ) -> Result<usize> {
+        let len = len.min(buf.capacity());
+        // INVARIANT: nothing is known written until the read returns.
+        buf.filled = 0;
+        // SAFETY: `bio_vec` is plain data, for which all zeros is valid.
+        let mut vecs: [bindings::bio_vec; PageBuf::MAX_PAGES] = unsafe { core::mem::zeroed() };
+        let mut nr = 0;
+        for (vec, page) in vecs.iter_mut().zip(buf.pages.iter()) {
+            let start = nr * PAGE_SIZE;
+            if start >= len {
+                break;
+            }
+            vec.bv_page = page.as_ptr();
+            vec.bv_len = (len - start).min(PAGE_SIZE) as u32;
+            vec.bv_offset = 0;
+            nr += 1;
+        }
+        let mut iter = MaybeUninit::<bindings::iov_iter>::uninit();
+        // SAFETY: `iter` is writable; its `nr` segments are in `vecs`,
+        // which outlives the read below, and cover `len` bytes of pages
+        // `buf` owns.
+        unsafe {
+            bindings::iov_iter_bvec(
+                iter.as_mut_ptr(),
+                bindings::ITER_DEST,
+                vecs.as_ptr(),
+                nr as _,
+                len,
+            )
+        };
+        let mut kiocb = MaybeUninit::<bindings::kiocb>::uninit();
+        // SAFETY: `kiocb` is writable; the file is valid (type invariant).
+        unsafe { bindings::init_sync_kiocb(kiocb.as_mut_ptr(), self.as_ptr()) };
+        // SAFETY: `init_sync_kiocb` initialised every field.
+        let kiocb = unsafe { kiocb.assume_init_mut() };
+        kiocb.ki_pos = *pos;
+        kiocb.ki_flags |= (bindings::IOCB_DIRECT | bindings::IOCB_READ_UNCHECKED) as i32;
+        // SAFETY: the file is valid; `kiocb` is a synchronous kiocb for it
+        // and `iter` was initialised above; both outlive the call.
+        let n = unsafe { bindings::vfs_iocb_iter_read(self.as_ptr(), kiocb, iter.as_mut_ptr()) };
+        let n = usize::try_from(n).map_err(|_| Error::from_errno(n as i32))?;
+        let n = n.min(len);
+        // INVARIANT: the read wrote its `n` bytes at the start of the
+        // segments, which are `buf`'s pages in order.
+        buf.filled = n;
+        *pos = pos.saturating_add(n as i64);
+        Ok(n)
     }
 
     /// The file's path as `d_path` renders it, written into `buf`; when
@@ -314,22 +378,31 @@ impl Inode {
         unsafe { bindings::mapping_read_checked((*self.as_ptr()).i_mapping) }
     }
 
+    /// The change attribute the inode's filesystem last reported
+    /// (`inode_peek_iversion_raw`), as it is, without asking the server:
+    /// for NFS, the value [`File::change_cookie`] returns after asking.
+    pub(crate) fn change_attr(&self) -> u64 {
+        // SAFETY: the inode is valid; `i_version` is read atomically.
+        unsafe { bindings::inode_peek_iversion_raw(self.as_ptr()) }
+    }
+
     /// Has every folio read into the inode's page cache from now on go
     /// through the LSM hook `inode_post_read_folio` before any reader can
-    /// see it (`mapping_set_read_checked`), and drops the folios already
-    /// there, which were not, unmapping them from every process. With the
-    /// mapping's `invalidate_lock` held for writing, no read is in flight
-    /// while the flag is set; the page cache is emptied before (so that no
-    /// unchecked folio stays) and again after (a FUSE server's
-    /// `NOTIFY_STORE` inserts folios without that lock, and checks the
-    /// flag only once its folio is in). Fails with `EBUSY` if a folio
-    /// cannot be dropped (dirty, under writeback), leaving the mapping
-    /// unmarked. Sleeps; no lock of the inode may be held. A no-op once the
-    /// mapping is marked: the flag is not cleared while the inode lives.
-    pub(crate) fn check_reads(&self) -> Result {
-        if self.reads_checked() {
-            return Ok(());
-        }
+    /// see it (`mapping_set_read_checked`), against what `publish`
+    /// publishes, and drops the folios already there, which were not
+    /// checked, or were checked against what `publish` replaces,
+    /// unmapping them from every process. With the mapping's
+    /// `invalidate_lock` held for writing, no read starts meanwhile; the
+    /// page cache is emptied, which waits for the reads in flight, before
+    /// `publish` is called and the flag set (so that no folio read before
+    /// stays), and again after (a FUSE server's `NOTIFY_STORE` inserts
+    /// folios without that lock, and checks the flag only once its folio
+    /// is in). Fails with `EBUSY` if a folio cannot be dropped (dirty,
+    /// under writeback), leaving the mapping as it was and `publish`
+    /// uncalled, or called but the mapping unmarked. Sleeps; no lock of the
+    /// inode may be held. The flag is never cleared once set.
+    pub(crate) fn check_reads_after(&self, publish: impl FnOnce()) -> Result {
+        let marked = self.reads_checked();
         // SAFETY: the inode is valid, and so is its `i_mapping`.
         let mapping = unsafe { (*self.as_ptr()).i_mapping };
         // SAFETY: `mapping` is valid; the lock is released below, on every
@@ -341,9 +414,10 @@ impl Inode {
         let r = unsafe {
             let mut r = to_result(bindings::invalidate_inode_pages2(mapping));
             if r.is_ok() {
+                publish();
                 bindings::mapping_set_read_checked(mapping);
                 r = to_result(bindings::invalidate_inode_pages2(mapping));
-                if r.is_err() {
+                if r.is_err() && !marked {
                     // A folio that was not checked may have stayed: the
                     // next attempt starts over.
                     bindings::mapping_clear_read_checked(mapping);
@@ -806,4 +880,65 @@ pub(crate) fn wait_for_initramfs() {
     // SAFETY: may be called from any process context after the rootfs
     // initcalls were started; it only waits.
     unsafe { bindings::wait_for_initramfs() };
+}
+
+/// Pages a file is read into around its page cache
+/// ([`File::read_around_cache`]): up to [`PageBuf::MAX_PAGES`] of them,
+/// each mapped only while its bytes are looked at.
+///
+/// # Invariants
+///
+/// The first `filled` bytes of `pages` were written by the last read.
+pub(crate) struct PageBuf {
+    pages: KVec<Page>,
+    filled: usize,
+}
+
+impl PageBuf {
+    /// The most pages one read fills.
+    pub(crate) const MAX_PAGES: usize = 16;
+
+    /// Pages for `bytes` bytes, at least one and at most [`Self::MAX_PAGES`].
+    /// Not zeroed: only what a read wrote is looked at.
+    pub(crate) fn new(bytes: usize) -> Result<Self> {
+        let n = bytes.div_ceil(PAGE_SIZE).clamp(1, Self::MAX_PAGES);
+        let mut pages = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            pages.push(Page::alloc_page(GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        // INVARIANT: nothing read yet.
+        Ok(Self { pages, filled: 0 })
+    }
+
+    /// How many bytes one read can fill.
+    pub(crate) fn capacity(&self) -> usize {
+        self.pages.len() * PAGE_SIZE
+    }
+
+    /// Calls `f` with the bytes the last read wrote, one page at a time,
+    /// in order; stops at the first error.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&[u8]) -> Result) -> Result {
+        let len = self.filled;
+        for (i, page) in self.pages.iter().enumerate() {
+            let start = i * PAGE_SIZE;
+            if start >= len {
+                break;
+            }
+            let n = (len - start).min(PAGE_SIZE);
+            // SAFETY: `page` is a valid page this value owns; the mapping
+            // is undone below, on this CPU, before anything else is mapped.
+            let addr = unsafe { bindings::kmap_local_page(page.as_ptr()) };
+            // SAFETY: `kmap_local_page` maps the page's `PAGE_SIZE` bytes
+            // at `addr` until `kunmap_local`; the last read wrote its first
+            // `n` bytes (type invariant), and nothing writes to it meanwhile
+            // (`&self`).
+            let bytes = unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), n) };
+            let r = f(bytes);
+            // SAFETY: `addr` came from `kmap_local_page` above, and
+            // `bytes`, its only borrow, is no longer used.
+            unsafe { bindings::kunmap_local(addr) };
+            r?;
+        }
+        Ok(())
+    }
 }

@@ -165,7 +165,7 @@ pub(crate) trait Lsm: 'static {
 
     /// `inode_post_read_folio`: `folio` was just read into the page cache
     /// of `inode`, whose mapping the LSM marked with
-    /// [`Inode::check_reads`]. The folio is locked and not uptodate: an
+    /// [`Inode::check_reads_after`]. The folio is locked and not uptodate: an
     /// error leaves it so, and its readers get `EIO`. Runs in process
     /// context inside the filesystem's read completion (the reader, an
     /// NFS `nfsiod` worker, a FUSE server's `write(2)`), which may hold

@@ -451,6 +451,31 @@ fn change_cookies_start_versions() {
     assert!(s.version() > before);
 }
 
+/// A refused page makes the file untrusted until its server reports a new
+/// change attribute: not for the same one again, nor for the first answer
+/// after a failed query (which may be the same one), nor ever without one.
+#[test]
+fn refused_pages_last_until_the_server_reports_a_change() {
+    let s = InodeState::default();
+    s.observe_change_cookie(7);
+    let v = s.version();
+    s.refuse_pages();
+    assert!(s.pages_refused());
+    assert!(s.version() > v, "a refusal starts a new version");
+    s.observe_change_cookie(7);
+    assert!(s.pages_refused());
+    s.forget_change_cookie();
+    s.observe_change_cookie(7);
+    assert!(s.pages_refused(), "an answer after a failed query");
+    s.observe_change_cookie(8);
+    assert!(!s.pages_refused());
+    // Without a change attribute (FUSE), only the inode's end lifts it.
+    let s = InodeState::default();
+    s.refuse_pages();
+    s.content_changing();
+    assert!(s.pages_refused());
+}
+
 /// A decision to check pages in permissive mode too has no bit in the
 /// cached word: it is not cached, and the word cached before stays.
 #[test]

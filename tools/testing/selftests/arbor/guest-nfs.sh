@@ -234,6 +234,59 @@ expect_eq "changing while read: logged as such" \
 	"$(dmesg | grep -c "arbor: exec: $C/big: untrusted (changed on its server while read): denied")" 1
 expect_eq "changing while read: runs again once the server stops" "$(arbor-guest exec $C/big)" hello
 
+# --- pages read after the appraisal (the readpage gate) ---
+# A trusted file's pages are checked as they are read again. Each gate
+# file is three pages of signed code (42 at offset 0, 43 at 4096).
+# write-under changes the server's copy under ext4, on /dev/vdb at the
+# offsets FIEMAP gives, so that its size, times and change attribute
+# stay as they were: a server that changes data without reporting it.
+# drop-caches then empties the server's page cache and the client's.
+X=$T/attack
+dd if=$X/gate-bad of=/tmp/gate-bad-p1 bs=4096 skip=1 count=1 2>/dev/null
+dd if=$X/gate-good of=/tmp/gate-good-p1 bs=4096 skip=1 count=1 2>/dev/null
+for g in gate1 gate2 gate3 gate4; do
+	cp $X/gate-good $S/$g
+	arbor-guest setxattr $S/$g user.arbor $X/gate-good.sig
+done
+steps() { arbor-guest steps "$@" | tr '\n' ';' | sed 's/;$//; s/;/; /g'; }
+page_records() {
+	dmesg | grep 'type=1800 ' | grep -c "op=appraise cause=$1 .* path=\"$C/$2\" .* offset=4096 "
+}
+expect_eq "nfs pages: a page changed under the server reads as EIO; the others as signed" \
+	"$(steps call:$C/gate1 open-ro:f:$C/gate1 pread-cmp:f:$X/gate-good:0:4096 \
+		write-under:$S/gate1:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:f:$X/gate-good:0:4096 \
+		pread-cmp:f:$X/gate-good:8192:100 call:$C/gate1)" \
+	"call ret 42; open-ro ok; pread-cmp ok; write-under ok; drop-caches ok; pread-cmp errno 5; pread-cmp ok; pread-cmp ok; call errno 13"
+# (Logged and audited at each attempt: the reader tries the page again.)
+expect_eq "nfs pages: the refused page is logged with its path and offset" \
+	"$(dmesg | grep -q "arbor: read: $C/gate1 (.* inode [0-9]*): page at offset 4096 refused (page_mismatch)" && echo yes)" yes
+expect_eq "nfs pages: ... and audited" "$([ "$(page_records page_mismatch gate1)" -gt 0 ] && echo yes)" yes
+# The change was not reported: the file stays untrusted, even once the
+# server's bytes are the signed ones again.
+expect_eq "nfs pages: a silent change leaves the file untrusted" \
+	"$(steps write-under:$S/gate1:/dev/vdb:4096:/tmp/gate-good-p1 drop-caches:1 call:$C/gate1)" \
+	"write-under ok; drop-caches ok; call errno 13"
+# A running program faults in the changed page: it dies (SIGBUS); the
+# page that was not changed still runs.
+expect_eq "nfs pages: a mapped program faulting in a changed page dies" \
+	"$(steps map:m:$C/gate2 write-under:$S/gate2:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
+		call-at:m:4096 call-at:m:0)" \
+	"map ok; write-under ok; drop-caches ok; call-at status 135; call-at ret 42"
+# A change the server reports (a write through ext4: a new change
+# attribute, which the client's open asks for): the changed page is
+# refused while the new version is not appraised, the new version is
+# refused (unsigned), and once the server has the signed bytes again,
+# with yet another change attribute, the file is trusted again: read
+# from the server around the checked page cache, and appraised anew.
+expect_eq "nfs pages: a reported change is refused until appraised, without distrust" \
+	"$(steps map:m:$C/gate4 open-rw:s:$S/gate4 pwrite:s:/tmp/gate-bad-p1:4096 open-ro:o:$C/gate4 \
+		drop-caches:1 call-at:m:4096 call:$C/gate4 pwrite:s:/tmp/gate-good-p1:4096 call:$C/gate4)" \
+	"map ok; open-rw ok; pwrite ok; open-ro ok; drop-caches ok; call-at status 135; call errno 13; pwrite ok; call ret 42"
+expect_eq "nfs pages: the page of the reported change is audited as such" \
+	"$([ "$(page_records changed_on_server gate4)" -gt 0 ] && echo yes)" yes
+expect_eq "nfs pages: ... and not as a mismatch" "$(page_records page_mismatch gate4)" 0
+
 # --- hostile user.arbor values (the malformed security.arbor cases) ---
 # On small scripts of their own (the content does not matter: each value
 # is refused before the content is looked at). Values larger than an ext4
@@ -260,6 +313,13 @@ expect_eq "permissive: logged as untrusted, with the reason" \
 	"$(dmesg | grep -c "arbor: exec: $C/loose: untrusted (bad signature): allowed (permissive)")" 1
 expect_eq "permissive: measured, with v2's digest" \
 	"$(entries_for $C/loose | tail -n 1 | awk '{print $4}')" "$(digest_of prog-v2)"
+# Without page checks (permissive mode), the same change under the server
+# is read: the first page test above does detect the attack.
+expect_eq "nfs pages: without page checks, the changed page would be read" \
+	"$(steps call:$C/gate3 open-ro:f:$C/gate3 pread-cmp:f:$X/gate-good:0:4096 \
+		write-under:$S/gate3:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096)" \
+	"call ret 42; open-ro ok; pread-cmp ok; write-under ok; drop-caches ok; pread-cmp differs"
 umount /net
 echo 0 > /proc/fs/nfsd/threads
 umount /srv

@@ -59,6 +59,12 @@
 //!   pread-cmp:NAME:SRC:OFF:LEN
 //!                         pread LEN bytes at OFF and compare them with
 //!                         SRC's bytes there: `ok` if equal, `differs`
+//!   write-under:PATH:DEV:OFF:SRC
+//!                         write SRC's bytes over PATH's at OFF on the
+//!                         block device DEV, at the blocks FIEMAP maps
+//!                         there (PATH synced first; one extent must cover
+//!                         them), then fsync DEV: the file's size, times
+//!                         and change attribute stay as they were
 //!   sleep-ms:N            sleep N milliseconds
 //!   write-faulting:PATH:SRC
 //!                         one write() to PATH (opened write-only) of SRC's
@@ -122,6 +128,7 @@ const FORMS: &[(&str, &str)] = &[
     ("touch", "PATH"),
     ("drop-caches", "N"),
     ("pread-cmp", "NAME:SRC:OFF:LEN"),
+    ("write-under", "PATH:DEV:OFF:SRC"),
     ("race-writer", "PATH:SRC:LOOPS"),
     ("write-faulting", "PATH:SRC"),
 ];
@@ -194,6 +201,7 @@ enum Step {
     Touch(CString),
     DropCaches(u32),
     PreadCmp(String, CString, i64, usize),
+    WriteUnder(CString, CString, u64, CString),
     RaceWriter(CString, CString, u32),
     WriteFaulting(CString, CString),
 }
@@ -285,6 +293,7 @@ fn parse(text: &OsStr) -> Step {
         "drop-caches" => Step::DropCaches(w.num(0)),
         "pread-cmp" => Step::PreadCmp(w.name(0), w.path(1), w.num(2), w.num(3)),
         "write-faulting" => Step::WriteFaulting(w.path(0), w.path(1)),
+        "write-under" => Step::WriteUnder(w.path(0), w.path(1), w.num(2), w.path(3)),
         "race-writer" => {
             let loops = w.num(2);
             Step::RaceWriter(w.path(0), w.path(1), loops)
@@ -526,6 +535,75 @@ fn call_at(map: &Mapping, off: usize) -> Result<Res, Errno> {
 }
 
 /// `pread-cmp`: reads LEN bytes at OFF and compares them with SRC's.
+/// `struct fiemap_extent` (`include/uapi/linux/fiemap.h`).
+#[repr(C)]
+#[derive(Default)]
+struct FiemapExtent {
+    logical: u64,
+    physical: u64,
+    length: u64,
+    reserved64: [u64; 2],
+    flags: u32,
+    reserved: [u32; 3],
+}
+
+/// `struct fiemap` with room for one extent.
+#[repr(C)]
+#[derive(Default)]
+struct Fiemap {
+    start: u64,
+    length: u64,
+    flags: u32,
+    mapped_extents: u32,
+    extent_count: u32,
+    reserved: u32,
+    extents: [FiemapExtent; 1],
+}
+
+/// `_IOWR('f', 11, struct fiemap)`.
+const FS_IOC_FIEMAP: libc::c_ulong = 0xc020_660b;
+/// `FIEMAP_FLAG_SYNC`: write the file's dirty data before mapping it.
+const FIEMAP_FLAG_SYNC: u32 = 0x1;
+/// Extents whose blocks do not hold the file's bytes as they are:
+/// `UNKNOWN`, `DELALLOC`, `ENCODED`, `DATA_ENCRYPTED`, `NOT_ALIGNED`,
+/// `DATA_INLINE`, `DATA_TAIL`, `UNWRITTEN`.
+const FIEMAP_EXTENT_NOT_PLAIN: u32 = 0x2 | 0x4 | 0x8 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800;
+
+/// Writes `src`'s bytes over `path`'s at `off` on the block device `dev`,
+/// where FIEMAP maps them: behind the filesystem's back, which sees no
+/// write.
+fn write_under(path: &CStr, dev: &CStr, off: u64, src: &CStr) -> Result<Res, Errno> {
+    let data = read_file(src)?;
+    let len = u64::try_from(data.len()).map_err(|_| libc::EINVAL)?;
+    let file = open(path, libc::O_RDONLY | libc::O_CLOEXEC, 0)?;
+    // SAFETY: plain fsync(2).
+    cvt(unsafe { libc::fsync(file.as_raw_fd()) })?;
+    let mut map = Fiemap {
+        start: off,
+        length: len,
+        flags: FIEMAP_FLAG_SYNC,
+        extent_count: 1,
+        ..Fiemap::default()
+    };
+    // SAFETY: `map` is a `struct fiemap` with room for `extent_count`
+    // extents, as FS_IOC_FIEMAP reads and writes it.
+    cvt(unsafe { libc::ioctl(file.as_raw_fd(), FS_IOC_FIEMAP, &mut map as *mut Fiemap) })?;
+    let e = &map.extents[0];
+    if map.mapped_extents != 1
+        || e.flags & FIEMAP_EXTENT_NOT_PLAIN != 0
+        || e.logical > off
+        || e.logical + e.length < off + len
+    {
+        return Err(libc::ERANGE);
+    }
+    let at = i64::try_from(e.physical + (off - e.logical)).map_err(|_| libc::EINVAL)?;
+    let dev = open(dev, libc::O_RDWR | libc::O_CLOEXEC, 0)?;
+    pwrite_all(dev.as_raw_fd(), &data, at)?;
+    // SAFETY: plain fsync(2).
+    cvt(unsafe { libc::fsync(dev.as_raw_fd()) })?;
+    Ok(Res::Ok)
+}
+
 fn pread_cmp(fd: RawFd, src: &CStr, off: i64, len: usize) -> Result<Res, Errno> {
     let want = read_file(src)?;
     let start = usize::try_from(off).map_err(|_| libc::EINVAL)?;
@@ -1199,6 +1277,9 @@ fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>) {
             "pread-cmp",
             fds.get(name).and_then(|fd| pread_cmp(fd, src, *off, *len)),
         ),
+        Step::WriteUnder(path, dev, off, src) => {
+            report("write-under", write_under(path, dev, *off, src))
+        }
         Step::SleepMs(ms) => {
             std::thread::sleep(std::time::Duration::from_millis(*ms));
             report("sleep-ms", Ok(Res::Ok))
