@@ -49,6 +49,7 @@ use crate::kapi::rcu::Rcu;
 use crate::kapi::task;
 use crate::measure::BStr;
 use crate::{inode_blob, mode, ARBOR};
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::prelude::*;
@@ -324,6 +325,32 @@ pub(crate) fn start(
     inode
         .check_reads_after(|| blob.gate.0.replace(kept))
         .map_err(|_| Reason::PagesUncheckable)
+}
+
+/// After an exec of `file` was allowed: whether `header`, which exec read
+/// before any hook (`bprm->buf`), is what the version trusted holds, when
+/// its pages are checked. Exec may have read it unchecked (the first exec
+/// marks the file) or checked against another version (one that the
+/// server reported, or that another exec published, between this exec's
+/// read and its check): it is read again, through the page cache now
+/// checked against the leaves of the version trusted, and compared. One
+/// read of the first page, usually cached, per exec of such a file.
+pub(crate) fn exec_header_trusted(file: &File, header: &[u8]) -> bool {
+    let inode = file.data_inode();
+    if !inode.reads_checked() {
+        return true;
+    }
+    let Some(kept) = inode_blob(inode).and_then(|b| b.gate.0.get()) else {
+        return true;
+    };
+    let len = header
+        .len()
+        .min(usize::try_from(kept.size).unwrap_or(usize::MAX));
+    let mut buf = [MaybeUninit::<u8>::uninit(); 256];
+    let (Some(buf), Some(want)) = (buf.get_mut(..len), header.get(..len)) else {
+        return false;
+    };
+    file.read_at(buf, &mut 0).is_ok_and(|got| got == want)
 }
 
 /// The `inode_post_read_folio` hook: checks each page of `folio`, just

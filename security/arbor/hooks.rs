@@ -104,7 +104,14 @@ impl Lsm for Arbor {
     /// The file about to run (the script, and then its interpreter, for
     /// `#!` scripts).
     fn bprm_check_security(bprm: &Binprm) -> Result {
-        check(bprm.file(), Func::BprmCheck, MAY_EXEC)
+        let file = bprm.file();
+        check(file, Func::BprmCheck, MAY_EXEC)?;
+        // Exec read the header before this hook: it must be what the
+        // pages checked from now on hold.
+        if gate::exec_header_trusted(file, bprm.header()) {
+            return Ok(());
+        }
+        measure::untrusted_exec_header(file)
     }
 
     /// A file arbor trusts may not be opened for writing in enforcing

@@ -413,6 +413,18 @@ pub(crate) fn refresh_pages(arbor: &Arbor, file: &File) -> Result {
     }
 }
 
+/// Refuses (enforcing) or reports (permissive) an exec of `file` whose
+/// header, read by exec before any hook, is not the content trusted (see
+/// [`gate::exec_header_trusted`]).
+pub(crate) fn untrusted_exec_header(file: &File) -> Result {
+    let mut pathbuf = path_buffer()?;
+    untrusted(
+        Func::BprmCheck,
+        file.path(&mut pathbuf),
+        Some(Reason::ChangedWhileRead),
+    )
+}
+
 /// Reports a file that may not be used at hook `func` for `reason` (`None`:
 /// as evaluated before): a rate-limited log line and an audit record.
 /// Returns `EACCES` in enforcing mode (the mode is read once more, for the

@@ -673,6 +673,18 @@ impl Binprm {
         // to its open file.
         unsafe { File::from_raw_file((*self.0.get()).file) }
     }
+
+    /// The first bytes of the file, as exec read them to choose its binary
+    /// format (`bprm->buf`, `BINPRM_BUF_SIZE` bytes, zero-filled past the
+    /// end of a shorter file).
+    pub(crate) fn header(&self) -> &[u8] {
+        // SAFETY: the binprm is valid for `&self`; `buf` is a byte array
+        // that exec wrote before `bprm_check_security` and does not change
+        // during it.
+        let buf = unsafe { &(*self.0.get()).buf };
+        // SAFETY: `c_char` and `u8` have the same size and alignment.
+        unsafe { core::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), buf.len()) }
+    }
 }
 
 /// A whole file's content as the kernel read it for itself
