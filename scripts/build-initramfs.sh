@@ -71,6 +71,7 @@ test)
 	cp "$SELFTESTS/guest-bench-ima.sh" "$root/etc/arbor/bench-ima.sh"
 	cp "$SELFTESTS/guest-lists-boot.sh" "$root/etc/arbor/lists-boot.sh"
 	cp "$SELFTESTS/guest-nfs.sh" "$root/etc/arbor/nfs.sh"
+	cp "$SELFTESTS/guest-nfs-serve.sh" "$root/etc/arbor/nfs-serve.sh"
 	echo tests.sh > "$root/etc/arbor/job"
 	;;
 *) die "unknown job $job" ;;
