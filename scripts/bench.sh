@@ -228,15 +228,19 @@ if "list-load-ns" in t:
     print(f"{'load: time, ms; vmalloc, bytes per digest':44} {load_ms:>9.1f} {per_digest:>9.1f}")
     print(f"{'first appraisal of an 8 KiB file, ns':44} {without:>9.0f} {with_list:>9.0f}"
           f" (with the list / without: {with_list / without:.3f}, spread {spread_of(t, 'appraise-list'):.2f}%)")
-if "pages-seq-checked" in t:
-    seq_c, seq_p = (statistics.median(t[r]) / 1000 for r in ("pages-seq-checked", "pages-seq-plain"))
-    rnd_c, rnd_p = (statistics.median(t[r]) for r in ("pages-rand-checked", "pages-rand-plain"))
+for prefix, what in (("pages", "FUSE (arbor; the guest's FUSE server, from tmpfs)"),
+                     ("nfs", "NFS (arbor; loopback NFSv4.2 from the ext4 disk, caches dropped)")):
+    if f"{prefix}-seq-checked" not in t:
+        continue
+    seq, rnd = ([f"{prefix}-{kind}-{how}" for how in ("checked", "plain")] for kind in ("seq", "rand"))
+    seq_c, seq_p = (statistics.median(t[r]) / 1000 for r in seq)
+    rnd_c, rnd_p = (statistics.median(t[r]) for r in rnd)
     print()
-    print("reads over FUSE (arbor; the guest's FUSE server, from tmpfs), every page checked, and unchecked")
+    print(f"reads over {what}, every page checked, and unchecked")
     print(f"{'':44} {'checked':>9} {'unchecked':>9} {'ratio':>7} {'spread':>7}")
-    sp = max(spread_of(t, r) for r in ("pages-seq-checked", "pages-seq-plain"))
+    sp = max(spread_of(t, r) for r in seq)
     print(f"{'sequential read of the whole file, MB/s':44} {seq_c:>9.1f} {seq_p:>9.1f} {seq_c / seq_p:>7.3f} {sp:>6.2f}%")
-    sp = max(spread_of(t, r) for r in ("pages-rand-checked", "pages-rand-plain"))
+    sp = max(spread_of(t, r) for r in rnd)
     print(f"{'random 4 KiB reads, ns per read':44} {rnd_c:>9.0f} {rnd_p:>9.0f} {rnd_c / rnd_p:>7.3f} {sp:>6.2f}%")
 print()
 print("added: (arbor measure-only - baseline) / (IMA - baseline); arbor/IMA: arbor measure-only / IMA;")

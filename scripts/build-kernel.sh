@@ -10,20 +10,21 @@
 #   build-kernel.sh debug    the debug kernel (also scripts/debug.config:
 #                            lockdep, KASAN, UBSAN), in build/obj-debug, from
 #                            the same unpacked and patched tree
-#   build-kernel.sh ima      the benchmark kernel (also scripts/ima.config:
-#                            IMA next to arbor), in build/obj-ima
+#   build-kernel.sh ima      the benchmark kernel (also scripts/nfs.config,
+#                            and scripts/ima.config: IMA next to arbor), in
+#                            build/obj-ima
 source "$(dirname "$0")/lib.sh"
 
 variant=${1:-main}
 kernel_variant "$variant"
 # The configuration fragments merged onto tinyconfig, in this order. NFS
-# (scripts/nfs.config) is for the guests' remote-file tests, which run on
-# the test and debug kernels only.
+# (scripts/nfs.config) is for the guests' remote-file tests and for the
+# benchmark's reads over NFS.
 fragments=("$ARBOR_ROOT/Kconfig" "$BUILD/keys.config")
 case "$variant" in
 main) fragments+=("$ARBOR_ROOT/scripts/nfs.config") ;;
 debug) fragments+=("$ARBOR_ROOT/scripts/nfs.config" "$ARBOR_ROOT/scripts/debug.config") ;;
-ima) fragments+=("$ARBOR_ROOT/scripts/ima.config") ;;
+ima) fragments+=("$ARBOR_ROOT/scripts/nfs.config" "$ARBOR_ROOT/scripts/ima.config") ;;
 esac
 
 TARBALL=/usr/src/linux-source-6.12.tar.xz
@@ -104,7 +105,7 @@ config_hash=$(cat "$ARBOR_ROOT/Kconfig" "$ARBOR_ROOT/security/arbor/Kconfig" "$B
 if ! stamp_matches "$KCONFIG_STAMP" "$config_hash$series_hash" || [ ! -f "$KOBJ/.config" ]; then
 	case "$variant" in
 	debug) log "configuring the debug kernel: tinyconfig + Kconfig fragment + scripts/nfs.config + scripts/debug.config" ;;
-	ima) log "configuring the benchmark kernel: tinyconfig + Kconfig fragment + scripts/ima.config" ;;
+	ima) log "configuring the benchmark kernel: tinyconfig + Kconfig fragment + scripts/nfs.config + scripts/ima.config" ;;
 	*) log "configuring: tinyconfig + Kconfig fragment + scripts/nfs.config" ;;
 	esac
 	mkdir -p "$KOBJ"

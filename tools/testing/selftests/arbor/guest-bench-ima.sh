@@ -149,4 +149,47 @@ if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; th
 	done
 	umount /tmp/pages
 fi
+# arbor only: the same reads over NFS (loopback NFSv4.2, this guest its
+# own server, exporting the ext4 disk, as the remote-files test does):
+# one copy of the file trusted by its user.arbor signature and
+# page-checked, another never appraised (on NFS a hard link would be the
+# same inode). Page caches are dropped before each read, on the client
+# and the server, so that every page is read from the server and the
+# disk.
+if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; then
+	. /etc/arbor/nfs-serve.sh
+	E=/mnt/pages-nfs
+	mkdir -p $E
+	cp /bench/pages/data $E/checked
+	cp /bench/pages/data $E/plain
+	arbor-guest setxattr $E/checked user.arbor /bench/pages/data.sig
+	e=$(nfs_export /mnt 2>&1)
+	[ "$e" = Y ] || { echo "bench failed: cannot export the disk over NFS: $e"; exit 1; }
+	e=$(nfs_mount /net 2>&1)
+	[ "$e" = ok ] || { echo "bench failed: cannot mount the NFS export: $e"; exit 1; }
+	printf '%s\n' 'appraise func=MMAP_CHECK mask=^MAY_EXEC fsmagic=0x6969 appraise_by=signature|list|user_signature check_pages=always' \
+		> /tmp/pages-nfs-policy
+	arbor-guest write-file $A/policy /tmp/pages-nfs-policy > /dev/null ||
+		{ echo "bench failed: cannot load the NFS page-check policy"; exit 1; }
+	# The checked file's inode, which holds its hashes, stays: it is kept
+	# open, and only the page caches are dropped.
+	exec 3< /net/pages-nfs/checked
+	arbor-guest steps map:m:/net/pages-nfs/checked > /dev/null
+	if dmesg | grep -q '/net/pages-nfs/checked: untrusted'; then
+		echo "bench failed: the NFS page-check file was not trusted"
+		exit 1
+	fi
+	drop() { sync; echo 1 > /proc/sys/vm/drop_caches; }
+	r=1
+	while [ $r -le $rounds ]; do
+		drop; echo "row nfs-seq-checked $r $(arbor-guest bench read-seq /net/pages-nfs/checked | field 6)"
+		drop; echo "row nfs-seq-plain $r $(arbor-guest bench read-seq /net/pages-nfs/plain | field 6)"
+		drop; echo "row nfs-rand-checked $r $(arbor-guest bench read-rand /net/pages-nfs/checked | field 4)"
+		drop; echo "row nfs-rand-plain $r $(arbor-guest bench read-rand /net/pages-nfs/plain | field 4)"
+		r=$((r + 1))
+	done
+	exec 3<&-
+	umount /net
+	echo 0 > /proc/fs/nfsd/threads
+fi
 echo "bench: done"
