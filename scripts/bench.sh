@@ -229,7 +229,7 @@ if "list-load-ns" in t:
     print(f"{'first appraisal of an 8 KiB file, ns':44} {without:>9.0f} {with_list:>9.0f}"
           f" (with the list / without: {with_list / without:.3f}, spread {spread_of(t, 'appraise-list'):.2f}%)")
 for prefix, what in (("pages", "FUSE (arbor; the guest's FUSE server, from tmpfs)"),
-                     ("nfs", "NFS (arbor; loopback NFSv4.2 from the ext4 disk, caches dropped)")):
+                     ("nfs", "NFS (arbor; loopback NFSv4.2 from tmpfs)")):
     if f"{prefix}-seq-checked" not in t:
         continue
     seq, rnd = ([f"{prefix}-{kind}-{how}" for how in ("checked", "plain")] for kind in ("seq", "rand"))

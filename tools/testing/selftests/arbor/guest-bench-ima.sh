@@ -150,20 +150,22 @@ if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; th
 	umount /tmp/pages
 fi
 # arbor only: the same reads over NFS (loopback NFSv4.2, this guest its
-# own server, exporting the ext4 disk, as the remote-files test does):
-# one copy of the file trusted by its user.arbor signature and
-# page-checked, another never appraised (on NFS a hard link would be the
-# same inode). Page caches are dropped before each read, on the client
-# and the server, so that every page is read from the server and the
-# disk.
+# own server, as the remote-files test does, exporting a tmpfs so that
+# the server reads from memory, as the FUSE server does): one copy of the
+# file trusted by its user.arbor signature and page-checked, another
+# never appraised (on NFS a hard link would be the same inode). The
+# client's page cache is dropped before each read, so that every page is
+# read from the server.
 if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; then
 	. /etc/arbor/nfs-serve.sh
-	E=/mnt/pages-nfs
+	mkdir -p /export
+	mount -t tmpfs -o size=256m tmpfs /export
+	E=/export/pages-nfs
 	mkdir -p $E
 	cp /bench/pages/data $E/checked
 	cp /bench/pages/data $E/plain
 	arbor-guest setxattr $E/checked user.arbor /bench/pages/data.sig
-	e=$(nfs_export /mnt 2>&1)
+	e=$(nfs_export /export 2>&1)
 	[ "$e" = Y ] || { echo "bench failed: cannot export the disk over NFS: $e"; exit 1; }
 	e=$(nfs_mount /net 2>&1)
 	[ "$e" = ok ] || { echo "bench failed: cannot mount the NFS export: $e"; exit 1; }
@@ -191,5 +193,6 @@ if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; th
 	exec 3<&-
 	umount /net
 	echo 0 > /proc/fs/nfsd/threads
+	umount /export
 fi
 echo "bench: done"
