@@ -135,7 +135,9 @@ impl Lsm for Arbor {
         // version: appraised before anything reads it, an exec's open
         // (`MAY_EXEC`) as its exec hook will, any other open as its last
         // version was.
-        if !file.is_writer() && gate::stale(file).is_some() {
+        // (The inode's own mark is tested first, a load and a bit test on
+        // every open: NFS inodes are their own data inodes.)
+        if !file.is_writer() && file.inode().reads_checked() && gate::stale(file).is_some() {
             if mask & MAY_EXEC != 0 {
                 check_fully(file, Func::BprmCheck, MAY_EXEC)?;
             }

@@ -373,9 +373,15 @@ impl Inode {
 
     /// Whether folios read into the inode's page cache are checked by the
     /// LSM hook `inode_post_read_folio` (`mapping_read_checked`).
+    /// One load and a bit test, inlined (what `mapping_read_checked` does):
+    /// opens ask it of every file.
+    #[inline]
     pub(crate) fn reads_checked(&self) -> bool {
-        // SAFETY: the inode is valid, and so is its `i_mapping`.
-        unsafe { bindings::mapping_read_checked((*self.as_ptr()).i_mapping) }
+        // SAFETY: the inode is valid, and so is its `i_mapping`, whose
+        // `flags` word is changed only atomically: it is read whole.
+        let flags =
+            unsafe { core::ptr::addr_of!((*(*self.as_ptr()).i_mapping).flags).read_volatile() };
+        flags & (1 << bindings::mapping_flags_AS_READ_CHECKED) != 0
     }
 
     /// The change attribute the inode's filesystem last reported
