@@ -102,7 +102,9 @@ bench_exec=$execs bench_small=$small bench_big_mb=$big_mb bench_mem=$mem bench_t
 	[ ${#tpm[@]} = 0 ] || stop_swtpm
 	rm -f "$disk"
 	tr -d '\r' < "$out/$name.log" | grep -E '^row ' > "$out/$name.rows" || true
-	if ! tr -d '\r' < "$out/$name.log" | grep -q '^bench: done'; then
+	# Not grep -q: under pipefail, a grep that stops at the match can
+	# leave tr to die of SIGPIPE, and the finished run would count as failed.
+	if ! tr -d '\r' < "$out/$name.log" | grep '^bench: done' > /dev/null; then
 		tr -d '\r' < "$out/$name.log" | grep -E '^bench' >&2 || true
 		die "the $name run did not finish; see $out/$name.log"
 	fi
