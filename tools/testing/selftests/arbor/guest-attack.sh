@@ -181,6 +181,13 @@ for g in gate1 gate2 gate3 gate4; do
 	cp $X/gate-bad $F/$g.alt
 	arbor-guest setxattr $F/$g security.arbor $X/gate-good.sig
 done
+# The gate's program (prints "hello"; its page 20 the server changes to
+# the attacker's, which prints "pwned"), each run on its own inode.
+for g in gelf1 gelf2 gelf3; do
+	cp $X/gate-elf-good $F/$g
+	cp $X/gate-elf-bad $F/$g.alt
+	arbor-guest setxattr $F/$g security.arbor $X/gate-elf-good.sig
+done
 # A signed file of 4 MiB, whose pages' hashes (32 KiB) pass the memory
 # this boot allows for page checks (arbor.page_check_memory=16).
 cp $X/script-big $F/big
@@ -238,6 +245,21 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		"map ok; touch ok; call-at status 135; call-at ret 42" \
 		map:m:$FM/gate2 touch:$F/.switch call-at:m:4096 call-at:m:0
 	rm $F/.switch
+	# The same through exec: the program's entry, in page 0, jumps to
+	# page 20. Run again after the server changed page 20, it is refused:
+	# FUSE reports no change attribute, so exec hashes the file again,
+	# and page 20 fails its check as it is read for that. It stays
+	# refused.
+	attack "pages: a program whose page the server changed is refused at exec" \
+		"exec out hello; touch ok; drop-caches ok; exec errno 13; exec errno 13" \
+		exec:$FM/gelf1 touch:$F/.switch drop-caches:1 exec:$FM/gelf1 exec:$FM/gelf1
+	rm $F/.switch
+	# Started before the change and waiting before its jump, it dies when
+	# it gets there (SIGBUS: 128 + 7), having printed nothing.
+	attack "pages: a running program dies at a page the server changed under it" \
+		"start ok; touch ok; drop-caches ok; finish status 135" \
+		start:p:$FM/gelf2 touch:$F/.switch drop-caches:1 finish:p
+	rm $F/.switch
 	# The same read without page checks (permissive mode) gets the
 	# server's bytes: the first case does detect the attack.
 	echo 0 > $A/enforce
@@ -245,6 +267,11 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		"call ret 42; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp differs" \
 		call:$FM/gate3 open-ro:f:$FM/gate3 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
 		pread-cmp:f:$X/gate-good:4096:4096
+	rm $F/.switch
+	expect_eq "pages: without page checks, the changed program would run" \
+		"$(arbor-guest steps exec:$FM/gelf3 touch:$F/.switch drop-caches:1 exec:$FM/gelf3 |
+			tr '\n' ';' | sed 's/;$//; s/;/; /g')" \
+		"exec out hello; touch ok; drop-caches ok; exec out pwned"
 	rm $F/.switch
 	# ... unless the policy asks for page checks in permissive mode too.
 	cat $A/policy > /tmp/pages-default.txt

@@ -255,6 +255,24 @@ expect_eq "nfs pages: a mapped program faulting in a changed page dies" \
 	"$(steps map:m:$C/gate2 write-under:$S/gate2:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
 		call-at:m:4096 call-at:m:0)" \
 	"map ok; write-under ok; drop-caches ok; call-at status 135; call-at ret 42"
+# The same through exec: the gate's program jumps from page 0 to page 20,
+# which prints "hello" (the attacker's: "pwned", exit 66). Run again after
+# page 20 changed under the server, it dies when it gets there (SIGBUS),
+# having printed nothing, and is refused from then on; started before the
+# change and waiting before its jump, it dies there too.
+dd if=$X/gate-elf-bad of=/tmp/gate-elf-bad-p20 bs=4096 skip=20 2>/dev/null
+for g in gelf1 gelf2 gelf3; do
+	cp $X/gate-elf-good $S/$g
+	arbor-guest setxattr $S/$g user.arbor $X/gate-elf-good.sig
+done
+expect_eq "nfs pages: a program run after a page changed under the server dies at that page" \
+	"$(steps exec:$C/gelf1 write-under:$S/gelf1:/dev/vdb:81920:/tmp/gate-elf-bad-p20 drop-caches:1 \
+		exec:$C/gelf1 exec:$C/gelf1)" \
+	"exec out hello; write-under ok; drop-caches ok; exec status 135; exec errno $EACCES"
+expect_eq "nfs pages: a running program dies at a page changed under it" \
+	"$(steps start:p:$C/gelf2 write-under:$S/gelf2:/dev/vdb:81920:/tmp/gate-elf-bad-p20 drop-caches:1 \
+		finish:p)" \
+	"start ok; write-under ok; drop-caches ok; finish status 135"
 # A change the server reports (a write through ext4: a new change
 # attribute, which the client's open asks for): the changed page is
 # refused while the new version is not appraised, the new version is
@@ -302,6 +320,10 @@ expect_eq "nfs pages: without page checks, the changed page would be read" \
 		write-under:$S/gate3:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
 		pread-cmp:f:$X/gate-good:4096:4096)" \
 	"call ret 42; open-ro ok; pread-cmp ok; write-under ok; drop-caches ok; pread-cmp differs"
+expect_eq "nfs pages: without page checks, the changed program would run" \
+	"$(steps exec:$C/gelf3 write-under:$S/gelf3:/dev/vdb:81920:/tmp/gate-elf-bad-p20 drop-caches:1 \
+		exec:$C/gelf3)" \
+	"exec out hello; write-under ok; drop-caches ok; exec out pwned"
 umount /net
 echo 0 > /proc/fs/nfsd/threads
 umount /srv

@@ -245,8 +245,63 @@ gate_file 102 > "$x/gate-bad"
 # 1.25 MiB: its pages' hashes (10 KiB) fit once, not twice, in the memory
 # the main test boot allows for page checks (16 KiB).
 { cat "$x/gate-good"; head -c $((1280 * 1024 - 8292)) /dev/zero | tr '\0' m; } > "$x/gate-mid"
+# The gate's program: a static x86-64 ELF of 21 pages (one PT_LOAD, R+X,
+# at 0x400000). Its entry, in page 0, jumps to page 20, which prints
+# "hello" and exits 0 (the attacker's page 20: "pwned", exit 66). With an
+# argument, it first waits for a byte on stdin, so that a test can change
+# page 20 under it while it runs. Page 20 is beyond the readahead of
+# exec's header read and the fault-around of the entry's fault: only the
+# jump reads it.
+gate_elf() { # OUT MESSAGE STATUS
+	python3 - "$@" <<'PY'
+import struct, sys
+out, msg, status = sys.argv[1], sys.argv[2].encode() + b"\n", int(sys.argv[3])
+base, page, far = 0x400000, 4096, 20
+entry = 64 + 56
+code0 = (b"\x48\x83\x3c\x24\x02"          # cmp qword [rsp], 2 (argc)
+         b"\x72\x10"                        # jb go
+         b"\x31\xc0\x31\xff"                # read(0,
+         b"\x48\x8d\x74\x24\xf8"            #   rsp - 8,
+         b"\xba\x01\x00\x00\x00\x0f\x05"    #   1)
+         + b"\xb8" + struct.pack("<I", base + far * page)  # go: mov eax, page 20
+         + b"\xff\xe0")                     # jmp rax
+code20 = (b"\xb8\x01\x00\x00\x00\xbf\x01\x00\x00\x00"  # write(1,
+          b"\x48\x8d\x35\x00\x00\x00\x00"              #   msg (rip-relative),
+          b"\xba" + struct.pack("<I", len(msg)) + b"\x0f\x05"  # len)
+          b"\xb8\x3c\x00\x00\x00\xbf" + struct.pack("<I", status)
+          + b"\x0f\x05")                                # exit(status)
+code20 = bytearray(code20)
+code20[13:17] = struct.pack("<i", len(code20) - 17)      # msg follows the code
+size = far * page + len(code20) + len(msg)
+ehdr = (b"\x7fELF\x02\x01\x01" + bytes(9)
+        + struct.pack("<HHIQQQIHHHHHH", 2, 0x3E, 1, base + entry, 64, 0, 0, 64, 56, 1, 0, 0, 0))
+phdr = struct.pack("<IIQQQQQQ", 1, 5, 0, base, base, size, size, page)
+img = bytearray(size)
+head = ehdr + phdr + code0
+img[:len(head)] = head
+img[far * page:] = code20 + msg
+open(out, "wb").write(img)
+PY
+}
+gate_elf "$x/gate-elf-good" hello 0
+gate_elf "$x/gate-elf-bad" pwned 66
 chmod 755 "$x"/*
-for f in code-good script-good script-big gate-good gate-mid; do
+# Both run here as described (on an x86-64 host), so that a test in the
+# guest that sees neither line knows the program did not run.
+if [ "$(uname -m)" = x86_64 ]; then
+	while read -r v want; do
+		for got in "$("$x/gate-elf-$v"; echo "$?")" "$(echo x | "$x/gate-elf-$v" wait; echo "$?")"; do
+			if [ "$(echo $got)" != "$want" ]; then
+				echo "make-test-files.sh: gate-elf-$v: '$got', not '$want'" >&2
+				exit 1
+			fi
+		done
+	done <<-EOF
+	good hello 0
+	bad pwned 66
+	EOF
+fi
+for f in code-good script-good script-big gate-good gate-mid gate-elf-good; do
 	sign "$x/$f" trusted "$x/$f.sig"
 done
 # ld.so loading programs itself: the host's dynamic loader and C library

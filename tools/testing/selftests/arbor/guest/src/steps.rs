@@ -30,7 +30,14 @@
 //!   truncate:PATH:SIZE, ftruncate:NAME:SIZE, fallocate:NAME:OFF:LEN
 //!   copy-range:NAME:SRC   copy_file_range all of SRC to NAME at 0
 //!   splice:NAME:SRC       splice SRC through a pipe to NAME at 0
-//!   exec:PATH             fork, execve(PATH, [PATH], []): `out LINE`
+//!   exec:PATH             fork, execve(PATH, [PATH], []): `out LINE`, or
+//!                         `status N` if it printed nothing and failed
+//!   start:KEY:PATH        fork, execve(PATH, [PATH, "wait"], []) with
+//!                         stdin on a pipe, and keep it running under KEY:
+//!                         `ok` once the exec succeeded
+//!   finish:KEY            write one byte to KEY's stdin, close it and wait
+//!                         for the program: `out LINE`, or `status N` as
+//!                         for exec
 //!   link:OLD:NEW, rename:OLD:NEW, unlink:PATH
 //!   setxattr:PATH:NAME:SRC, removexattr:PATH:NAME
 //!   memfd-exec:SRC        execveat a memfd holding SRC's bytes
@@ -113,6 +120,8 @@ const FORMS: &[(&str, &str)] = &[
     ("copy-range", "NAME:SRC"),
     ("splice", "NAME:SRC"),
     ("exec", "PATH"),
+    ("start", "KEY:PATH"),
+    ("finish", "KEY"),
     ("link", "OLD:NEW"),
     ("rename", "OLD:NEW"),
     ("unlink", "PATH"),
@@ -186,6 +195,8 @@ enum Step {
     CopyRange(String, CString),
     Splice(String, CString),
     Exec(CString),
+    Start(String, CString),
+    Finish(String),
     Link(CString, CString),
     Rename(CString, CString),
     Unlink(CString),
@@ -277,6 +288,8 @@ fn parse(text: &OsStr) -> Step {
         "copy-range" => Step::CopyRange(w.name(0), w.path(1)),
         "splice" => Step::Splice(w.name(0), w.path(1)),
         "exec" => Step::Exec(w.path(0)),
+        "start" => Step::Start(w.name(0), w.path(1)),
+        "finish" => Step::Finish(w.name(0)),
         "link" => Step::Link(w.path(0), w.path(1)),
         "rename" => Step::Rename(w.path(0), w.path(1)),
         "unlink" => Step::Unlink(w.path(0)),
@@ -830,9 +843,31 @@ fn close_fds_except(keep: [RawFd; 2]) {
     unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) };
 }
 
-/// Runs PROG with ARGV and an empty environment, its stdout on a pipe.
-/// Fails with the errno of fork or of the exec in the child.
-fn spawn(prog: Prog, argv: &[&CStr]) -> Result<Ran, Errno> {
+/// A program started by `start_child`, still running or not yet waited for.
+struct Child {
+    pid: libc::pid_t,
+    /// The read end of its stdout.
+    out: OwnedFd,
+}
+
+impl Child {
+    /// Reads the program's stdout to its end and waits for it.
+    fn finish(self) -> Ran {
+        let out = read_all(&self.out);
+        let status = wait(self.pid);
+        let line = out.split(|&b| b == b'\n').next().unwrap_or_default();
+        let line = String::from_utf8_lossy(line).trim().to_owned();
+        Ran {
+            line: (!line.is_empty()).then_some(line),
+            status,
+        }
+    }
+}
+
+/// Starts PROG with ARGV and an empty environment, its stdout on a pipe
+/// and its stdin on STDIN if given. Returns once the exec succeeded; fails
+/// with the errno of fork or of the exec in the child.
+fn start_child(prog: Prog, argv: &[&CStr], stdin: Option<RawFd>) -> Result<Child, Errno> {
     let mut argp: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argp.push(std::ptr::null());
     let envp: [*const libc::c_char; 1] = [std::ptr::null()];
@@ -843,6 +878,12 @@ fn spawn(prog: Prog, argv: &[&CStr]) -> Result<Ran, Errno> {
         Prog::Path(_) => [err_fd, err_fd],
         Prog::Fd(fd) => [fd.min(err_fd), fd.max(err_fd)],
     };
+    let fds = ChildFds {
+        stdin: stdin.unwrap_or(-1),
+        out: out_w.as_raw_fd(),
+        err: err_fd,
+        keep,
+    };
     // SAFETY: the child (which may be forked from a process with other
     // threads) makes only async-signal-safe calls on data prepared here.
     let pid = unsafe { libc::fork() };
@@ -850,24 +891,35 @@ fn spawn(prog: Prog, argv: &[&CStr]) -> Result<Ran, Errno> {
         return Err(errno());
     }
     if pid == 0 {
-        child_exec(prog, &argp, &envp, out_w.as_raw_fd(), err_fd, keep);
+        child_exec(prog, &argp, &envp, fds);
     }
     drop((out_w, err_w));
     // The error pipe closes on a successful exec, before any output.
     let err = read_all(&err_r);
-    let out = read_all(&out_r);
-    let status = wait(pid);
     if let Some(e) = err.get(..4) {
+        wait(pid);
         let mut b = [0u8; 4];
         b.copy_from_slice(e);
         return Err(i32::from_ne_bytes(b));
     }
-    let line = out.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line).trim().to_owned();
-    Ok(Ran {
-        line: (!line.is_empty()).then_some(line),
-        status,
-    })
+    Ok(Child { pid, out: out_r })
+}
+
+/// Runs PROG with ARGV and an empty environment, its stdout on a pipe.
+/// Fails with the errno of fork or of the exec in the child.
+fn spawn(prog: Prog, argv: &[&CStr]) -> Result<Ran, Errno> {
+    Ok(start_child(prog, argv, None)?.finish())
+}
+
+/// The descriptors `child_exec` arranges: STDIN (if not -1) becomes 0, OUT
+/// becomes 1, ERR receives the errno of a failed exec, and every other
+/// descriptor from 3 up but those in KEEP (sorted) is closed.
+#[derive(Clone, Copy)]
+struct ChildFds {
+    stdin: RawFd,
+    out: RawFd,
+    err: RawFd,
+    keep: [RawFd; 2],
 }
 
 /// The forked child of `spawn`: stdout to OUT, other descriptors closed,
@@ -876,13 +928,19 @@ fn child_exec(
     prog: Prog,
     argp: &[*const libc::c_char],
     envp: &[*const libc::c_char],
-    out: RawFd,
-    err: RawFd,
-    keep: [RawFd; 2],
+    fds: ChildFds,
 ) -> ! {
+    let ChildFds {
+        stdin,
+        out,
+        err,
+        keep,
+    } = fds;
     // SAFETY: dup2 and fcntl on open descriptors.
     let dup = unsafe {
-        if out == 1 {
+        if stdin >= 0 && libc::dup2(stdin, 0) < 0 {
+            -1
+        } else if out == 1 {
             libc::fcntl(1, libc::F_SETFD, 0)
         } else {
             libc::dup2(out, 1)
@@ -918,16 +976,37 @@ fn child_exec(
     }
 }
 
+/// What a program did: the first line it printed, or, if it printed
+/// nothing and failed, its exit status.
+fn outcome(ran: Ran) -> Res {
+    match ran.line {
+        None if ran.status != 0 => Res::Status(ran.status),
+        line => Res::Out(line),
+    }
+}
+
 fn exec(prog: Prog, argv: &[&CStr]) -> Result<Res, Errno> {
-    Ok(Res::Out(spawn(prog, argv)?.line))
+    Ok(outcome(spawn(prog, argv)?))
 }
 
 fn ldso(loader: &CStr, prog: &CStr) -> Result<Res, Errno> {
-    let ran = spawn(Prog::Path(loader), &[loader, prog])?;
-    Ok(match ran.line {
-        None if ran.status != 0 => Res::Status(ran.status),
-        line => Res::Out(line),
-    })
+    Ok(outcome(spawn(Prog::Path(loader), &[loader, prog])?))
+}
+
+/// `start:KEY:PATH`: PATH runs with an argument, waiting on its stdin.
+fn start(path: &CStr) -> Result<(Child, OwnedFd), Errno> {
+    let (in_r, in_w) = pipe()?;
+    let child = start_child(Prog::Path(path), &[path, c"wait"], Some(in_r.as_raw_fd()))?;
+    Ok((child, in_w))
+}
+
+/// `finish:KEY`: lets the program go on, and waits for it.
+fn finish(child: Child, stdin: OwnedFd) -> Res {
+    // A program that died already has no reader: EPIPE, which is fine.
+    // SAFETY: one byte from a live buffer, to an open descriptor.
+    unsafe { libc::write(stdin.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+    drop(stdin);
+    outcome(child.finish())
 }
 
 fn memfd_exec(src: &CStr) -> Result<Res, Errno> {
@@ -1151,7 +1230,10 @@ fn race_writer(path: &CStr, src: &CStr, loops: u32) {
     );
 }
 
-fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>) {
+/// Programs started by `start` steps, with their stdin's write end.
+type Started = HashMap<String, (Child, OwnedFd)>;
+
+fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>, started: &mut Started) {
     match step {
         Step::Open {
             op,
@@ -1214,6 +1296,25 @@ fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>) {
         ),
         Step::Splice(name, src) => report("splice", fds.get(name).and_then(|fd| splice(fd, src))),
         Step::Exec(path) => report("exec", exec(Prog::Path(path), &[path])),
+        Step::Start(key, path) => {
+            if let Some((child, stdin)) = started.remove(key) {
+                finish(child, stdin);
+            }
+            report(
+                "start",
+                start(path).map(|c| {
+                    started.insert(key.clone(), c);
+                    Res::Ok
+                }),
+            )
+        }
+        Step::Finish(key) => report(
+            "finish",
+            started
+                .remove(key)
+                .ok_or(libc::EBADF)
+                .map(|(child, stdin)| finish(child, stdin)),
+        ),
         Step::Link(old, new) => {
             // SAFETY: NUL-terminated paths.
             let r = cvt(unsafe { libc::link(old.as_ptr(), new.as_ptr()) });
@@ -1298,8 +1399,13 @@ pub fn steps(args: &[OsString]) -> ! {
     let steps: Vec<Step> = args.iter().map(|a| parse(a)).collect();
     let mut fds = Fds::default();
     let mut maps = HashMap::new();
+    let mut started = Started::new();
     for step in &steps {
-        run(step, &mut fds, &mut maps);
+        run(step, &mut fds, &mut maps, &mut started);
+    }
+    // Programs not finished go on, and are waited for.
+    for (child, stdin) in started.into_values() {
+        finish(child, stdin);
     }
     exit(0)
 }
