@@ -202,14 +202,14 @@ pub(crate) fn inode_freed(inode: &Inode) {
 
 /// Whether the pages of `inode`, a regular file, must be checked as they
 /// are read when arbor trusts it: in enforcing mode, or in any mode if
-/// `always` (the deciding rule's `check_pages=always`), when its
-/// filesystem reads into the page cache through the hook's call sites
-/// (FUSE and NFS) and its data goes through the page cache (not DAX).
+/// `always` (the deciding rule's `check_pages=always`), when it is on a
+/// filesystem whose content arbor cannot trust between two reads, which
+/// calls the hook where it reads into the page cache (FUSE and NFS).
+/// [`start`] refuses the files among them whose data bypasses the page
+/// cache (DAX).
 pub(crate) fn applies(inode: &Inode, always: bool) -> bool {
     // FUSE_SUPER_MAGIC and NFS_SUPER_MAGIC (`include/uapi/linux/magic.h`).
-    matches!(inode.fs_magic(), 0x65735546 | 0x6969)
-        && !inode.is_dax()
-        && (always || mode::enforcing())
+    matches!(inode.fs_magic(), 0x65735546 | 0x6969) && (always || mode::enforcing())
 }
 
 /// Whether `inode`'s content must be read around its page cache to be
@@ -266,6 +266,11 @@ pub(crate) fn start(
         by,
         always,
     } = trusted;
+    // DAX (virtio-fs with a DAX window) maps the server's memory: no
+    // page of it is ever read, so none could be checked.
+    if inode.is_dax() {
+        return Err(Reason::PagesUncheckable);
+    }
     let Some(mut kept) = kept.filter(Kept::complete) else {
         return Err(Reason::PagesUncheckable);
     };
