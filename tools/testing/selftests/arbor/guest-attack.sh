@@ -176,11 +176,14 @@ touch $F/eio.eio
 arbor-guest setxattr $F/eio security.arbor $X/code-good.sig
 # The readpage gate's files: each its own inode, whose second page the
 # server changes when it switches.
-for g in gate1 gate2 gate3 gate4; do
+for g in gate1 gate2 gate3 gate4 gate5 gate6 gate7 gate8 gate9 gate10 gate11 gate12; do
 	cp $X/gate-good $F/$g
 	cp $X/gate-bad $F/$g.alt
 	arbor-guest setxattr $F/$g security.arbor $X/gate-good.sig
 done
+# The server opens gate6 and gate10 with FOPEN_DIRECT_IO, gate8 and
+# gate12 with passthrough to a backing file.
+touch $F/gate6.dio $F/gate10.dio $F/gate8.pt $F/gate12.pt
 # The gate's program (prints "hello"; its page 20 the server changes to
 # the attacker's, which prints "pwned"), each run on its own inode.
 for g in gelf1 gelf2 gelf3; do
@@ -245,6 +248,35 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		"map ok; touch ok; call-at status 135; call-at ret 42" \
 		map:m:$FM/gate2 touch:$F/.switch call-at:m:4096 call-at:m:0
 	rm $F/.switch
+	# Every other way to read: O_DIRECT, splice and sendfile read the
+	# checked page cache too.
+	attack "pages: O_DIRECT, splice and sendfile: the changed page reads as EIO" \
+		"call ret 42; open-ro-direct ok; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp errno 5; splice-cmp errno 5; sendfile-cmp errno 5; pread-cmp ok; splice-cmp ok; sendfile-cmp ok" \
+		call:$FM/gate5 open-ro-direct:d:$FM/gate5 open-ro:f:$FM/gate5 pread-cmp:d:$X/gate-good:0:4096 \
+		touch:$F/.switch drop-caches:1 pread-cmp:d:$X/gate-good:4096:4096 \
+		splice-cmp:f:$X/gate-good:4096:4096 sendfile-cmp:f:$X/gate-good:4096:4096 \
+		pread-cmp:d:$X/gate-good:0:4096 splice-cmp:f:$X/gate-good:0:4096 sendfile-cmp:f:$X/gate-good:8192:100
+	rm $F/.switch
+	# A server that opens the file with FOPEN_DIRECT_IO (read around the
+	# page cache) gets buffered reads, checked.
+	attack "pages: a server's FOPEN_DIRECT_IO: the changed page reads as EIO" \
+		"call ret 42; open-ro ok; pread-cmp ok; touch ok; drop-caches ok; pread-cmp errno 5; pread-cmp ok" \
+		call:$FM/gate6 open-ro:f:$FM/gate6 pread-cmp:f:$X/gate-good:0:4096 touch:$F/.switch drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:f:$X/gate-good:0:4096
+	rm $F/.switch
+	# A server that writes its bytes into the checked page cache
+	# (FUSE_NOTIFY_STORE, triggered by a lookup of gate7@store) is refused,
+	# and the page reads as the server serves it with READ.
+	rm -f $F/.store-result
+	attack "pages: a store into the checked page cache (FUSE_NOTIFY_STORE) is refused" \
+		"call ret 42; open-ro ok; open-ro errno 2; pread-cmp ok" \
+		call:$FM/gate7 open-ro:f:$FM/gate7 open-ro:s:$FM/gate7@store pread-cmp:f:$X/gate-good:4096:4096
+	expect_eq "pages: ... with EPERM" "$(cat $F/.store-result 2>&1)" "store errno 1"
+	# Passthrough (the kernel reads a backing file the server names, not
+	# through READ) is refused for a checked file: read, splice, mmap.
+	attack "pages: passthrough to a backing file cannot read or map a checked file" \
+		"open-ro ok; call-fd errno 1; pread-cmp errno 1; splice-cmp errno 1" \
+		open-ro:f:$FM/gate8 call-fd:f pread-cmp:f:$X/gate-good:0:4096 splice-cmp:f:$X/gate-good:0:4096
 	# The same through exec: the program's entry, in page 0, jumps to
 	# page 20. Run again after the server changed page 20, it is refused:
 	# FUSE reports no change attribute, so exec hashes the file again,
@@ -272,6 +304,23 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		"$(arbor-guest steps exec:$FM/gelf3 touch:$F/.switch drop-caches:1 exec:$FM/gelf3 |
 			tr '\n' ';' | sed 's/;$//; s/;/; /g')" \
 		"exec out hello; touch ok; drop-caches ok; exec out pwned"
+	rm $F/.switch
+	rm -f $F/.store-result
+	# (O_DIRECT and the server's FOPEN_DIRECT_IO read the server's bytes
+	# even while the cache holds the signed ones; the store puts the
+	# server's bytes in the cache; passthrough reads the backing file.)
+	expect_eq "pages: without page checks, every other way reads the changed page" \
+		"$(arbor-guest steps call:$FM/gate9 open-ro-direct:d:$FM/gate9 open-ro:f:$FM/gate9 \
+			call:$FM/gate10 open-ro:g:$FM/gate10 \
+			pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:g:$X/gate-good:4096:4096 \
+			call:$FM/gate11 open-ro:h:$FM/gate11 open-ro:s:$FM/gate11@store \
+			pread-cmp:h:$X/gate-good:4096:4096 touch:$F/.switch \
+			pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:d:$X/gate-good:4096:4096 \
+			pread-cmp:g:$X/gate-good:4096:4096 open-ro:p:$FM/gate12 drop-caches:1 \
+			splice-cmp:f:$X/gate-good:4096:4096 sendfile-cmp:f:$X/gate-good:4096:4096 \
+			pread-cmp:p:$X/gate-good:4096:4096 | tr '\n' ';' | sed 's/;$//; s/;/; /g')" \
+		"call ret 42; open-ro-direct ok; open-ro ok; call ret 42; open-ro ok; pread-cmp ok; pread-cmp ok; call ret 42; open-ro ok; open-ro errno 2; pread-cmp differs; touch ok; pread-cmp ok; pread-cmp differs; pread-cmp differs; open-ro ok; drop-caches ok; splice-cmp differs; sendfile-cmp differs; pread-cmp differs"
+	expect_eq "pages: without page checks, the store succeeds" "$(cat $F/.store-result 2>&1)" "store ok"
 	rm $F/.switch
 	# ... unless the policy asks for page checks in permissive mode too.
 	cat $A/policy > /tmp/pages-default.txt

@@ -226,7 +226,7 @@ expect_eq "changing while read: runs again once the server stops" "$(arbor-guest
 X=$T/attack
 dd if=$X/gate-bad of=/tmp/gate-bad-p1 bs=4096 skip=1 count=1 2>/dev/null
 dd if=$X/gate-good of=/tmp/gate-good-p1 bs=4096 skip=1 count=1 2>/dev/null
-for g in gate1 gate2 gate3 gate4; do
+for g in gate1 gate2 gate3 gate4 gate5 gate6; do
 	cp $X/gate-good $S/$g
 	arbor-guest setxattr $S/$g user.arbor $X/gate-good.sig
 done
@@ -255,6 +255,15 @@ expect_eq "nfs pages: a mapped program faulting in a changed page dies" \
 	"$(steps map:m:$C/gate2 write-under:$S/gate2:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
 		call-at:m:4096 call-at:m:0)" \
 	"map ok; write-under ok; drop-caches ok; call-at status 135; call-at ret 42"
+# Every other way to read: O_DIRECT (which NFS otherwise sends to the
+# server), splice and sendfile read the checked page cache too.
+expect_eq "nfs pages: O_DIRECT, splice and sendfile: the changed page reads as EIO" \
+	"$(steps call:$C/gate5 open-ro-direct:d:$C/gate5 open-ro:f:$C/gate5 pread-cmp:d:$X/gate-good:0:4096 \
+		write-under:$S/gate5:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
+		pread-cmp:d:$X/gate-good:4096:4096 splice-cmp:f:$X/gate-good:4096:4096 \
+		sendfile-cmp:f:$X/gate-good:4096:4096 pread-cmp:d:$X/gate-good:0:4096 \
+		splice-cmp:f:$X/gate-good:0:4096 sendfile-cmp:f:$X/gate-good:8192:100)" \
+	"call ret 42; open-ro-direct ok; open-ro ok; pread-cmp ok; write-under ok; drop-caches ok; pread-cmp errno 5; splice-cmp errno 5; sendfile-cmp errno 5; pread-cmp ok; splice-cmp ok; sendfile-cmp ok"
 # The same through exec: the gate's program jumps from page 0 to page 20,
 # which prints "hello" (the attacker's: "pwned", exit 66). Run again after
 # page 20 changed under the server, it dies when it gets there (SIGBUS),
@@ -324,6 +333,12 @@ expect_eq "nfs pages: without page checks, the changed program would run" \
 	"$(steps exec:$C/gelf3 write-under:$S/gelf3:/dev/vdb:81920:/tmp/gate-elf-bad-p20 drop-caches:1 \
 		exec:$C/gelf3)" \
 	"exec out hello; write-under ok; drop-caches ok; exec out pwned"
+expect_eq "nfs pages: without page checks, O_DIRECT, splice and sendfile read the changed page" \
+	"$(steps call:$C/gate6 open-ro-direct:d:$C/gate6 open-ro:f:$C/gate6 \
+		write-under:$S/gate6:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
+		pread-cmp:d:$X/gate-good:4096:4096 splice-cmp:f:$X/gate-good:4096:4096 \
+		sendfile-cmp:f:$X/gate-good:4096:4096)" \
+	"call ret 42; open-ro-direct ok; open-ro ok; write-under ok; drop-caches ok; pread-cmp differs; splice-cmp differs; sendfile-cmp differs"
 umount /net
 echo 0 > /proc/fs/nfsd/threads
 umount /srv

@@ -4,7 +4,8 @@
 //!
 //! The mounted filesystem is flat: its root holds one regular file per
 //! regular file NAME in SRCDIR (names starting with `.` or ending in
-//! `.alt` or `.eio` are left out), numbered 2, 3, ... in sorted name order. The set
+//! `.alt`, `.eio`, `.dio` or `.pt` are left out), numbered 2, 3, ... in
+//! sorted name order. The set
 //! of names and every attribute (size, times) are taken once at startup
 //! and never change afterwards, whatever happens to the source files; the
 //! mode is always 0755, uid and gid 0, and LOOKUP and GETATTR replies may
@@ -13,14 +14,25 @@
 //! Data is read from the source at each READ: from SRCDIR/NAME.alt if
 //! SRCDIR/.switch and NAME.alt exist at that moment, otherwise from
 //! SRCDIR/NAME; they fail with EIO while SRCDIR/.switch and SRCDIR/NAME.eio
-//! exist (names ending in `.eio` are left out too). Reads stop at the size
-//! seen at startup; a source that has
+//! exist. Reads stop at the size seen at startup; a source that has
 //! become shorter is padded with zero bytes, so the kernel never sees the
 //! file change size. OPEN replies carry no flags (the kernel drops the
 //! file's page cache at each open) unless `keep-cache` is given, which
 //! sets FOPEN_KEEP_CACHE. GETXATTR and LISTXATTR pass through to
 //! SRCDIR/NAME; anything that would modify the filesystem fails with
 //! EROFS; other requests get ENOSYS.
+//!
+//! What a hostile server can do besides, on request:
+//! - while SRCDIR/NAME.dio exists, OPEN of NAME sets FOPEN_DIRECT_IO (the
+//!   kernel is to read around its page cache);
+//! - while SRCDIR/NAME.pt exists, OPEN of NAME sets FOPEN_PASSTHROUGH, with
+//!   the file READ would read from at that moment as the backing file (the
+//!   kernel reads it itself, without READ). The server offers passthrough
+//!   at INIT only if some `.pt` file exists at startup;
+//! - a LOOKUP of `NAME@store` sends FUSE_NOTIFY_STORE of all of
+//!   SRCDIR/NAME.alt, at offset 0, into NAME's page cache, writes the
+//!   outcome (`store ok` or `store errno N`) to SRCDIR/.store-result and
+//!   fails with ENOENT.
 //!
 //! The parent process mounts, prints `fuse-serve ok` and exits 0 (or
 //! prints `fuse-serve errno N` and exits 1); a child in a new session,
@@ -44,7 +56,17 @@ use crate::errno;
 const KERNEL_VERSION: u32 = 7;
 const KERNEL_MINOR_VERSION: u32 = 41;
 const ROOT_ID: u64 = 1;
+const FOPEN_DIRECT_IO: u32 = 1 << 0;
 const FOPEN_KEEP_CACHE: u32 = 1 << 1;
+const FOPEN_PASSTHROUGH: u32 = 1 << 7;
+/// INIT flags: `flags2` is valid; passthrough (`FUSE_PASSTHROUGH`, bit 37,
+/// is bit 5 of `flags2`).
+const FUSE_INIT_EXT: u32 = 1 << 30;
+const FUSE_PASSTHROUGH2: u32 = 1 << 5;
+/// `FUSE_NOTIFY_STORE`, in the error field of an unsolicited message.
+const NOTIFY_STORE: i32 = 4;
+/// `FUSE_DEV_IOC_BACKING_OPEN`: `_IOW(229, 1, struct fuse_backing_map)`.
+const DEV_IOC_BACKING_OPEN: libc::c_ulong = 0x4010_e501;
 /// Attribute and entry cache timeout, in seconds.
 const VALID_SECS: u64 = 3600;
 const MAX_WRITE: u32 = 4096;
@@ -262,6 +284,19 @@ fuse_structs! {
         padding: u32,
         spare: [u32; 6],
     }
+    /// `struct fuse_notify_store_out`.
+    struct NotifyStoreOut = 24 {
+        nodeid: u64,
+        offset: u64,
+        size: u32,
+        padding: u32,
+    }
+    /// `struct fuse_backing_map`.
+    struct BackingMap = 16 {
+        fd: i32,
+        flags: u32,
+        padding: u64,
+    }
     /// `struct fuse_dirent` without its name.
     struct Dirent = 24 {
         ino: u64,
@@ -282,6 +317,10 @@ struct Server {
     src: PathBuf,
     nodes: Vec<Node>,
     keep_cache: bool,
+    /// Passthrough is to be offered at INIT.
+    offer_passthrough: bool,
+    /// The kernel accepted passthrough.
+    passthrough: bool,
 }
 
 /// A reply: an errno, or a payload.
@@ -339,7 +378,11 @@ fn scan(src: &Path) -> std::io::Result<Vec<Node>> {
     for entry in std::fs::read_dir(src)? {
         let name = entry?.file_name();
         let b = name.as_bytes();
-        if b.starts_with(b".") || b.ends_with(b".alt") || b.ends_with(b".eio") {
+        if b.starts_with(b".")
+            || [&b".alt"[..], b".eio", b".dio", b".pt"]
+                .iter()
+                .any(|s| b.ends_with(s))
+        {
             continue;
         }
         if std::fs::metadata(src.join(&name)).is_ok_and(|m| m.is_file()) {
@@ -412,11 +455,17 @@ pub fn fuse_serve(args: &[OsString]) -> ! {
         }
     }
     detach(dev.as_raw_fd());
+    let offer_passthrough = std::fs::read_dir(&src).is_ok_and(|d| {
+        d.filter_map(Result::ok)
+            .any(|e| e.file_name().as_bytes().ends_with(b".pt"))
+    });
     let mut server = Server {
         dev,
         src,
         nodes,
         keep_cache,
+        offer_passthrough,
+        passthrough: false,
     };
     server.run();
     exit(0)
@@ -486,6 +535,11 @@ impl Server {
             let reply = match hdr.opcode {
                 // These take no reply.
                 FORGET | BATCH_FORGET | INTERRUPT | NOTIFY_REPLY => continue,
+                INIT => {
+                    let (reply, passthrough) = init(body, self.offer_passthrough);
+                    self.passthrough = passthrough;
+                    reply
+                }
                 _ => self.handle(&hdr, body),
             };
             self.reply(hdr.unique, reply);
@@ -536,7 +590,6 @@ impl Server {
 
     fn handle(&self, hdr: &InHeader, body: &[u8]) -> Reply {
         match hdr.opcode {
-            INIT => init(body),
             LOOKUP => self.lookup(hdr.nodeid, body),
             GETATTR => {
                 let attr = self.attr(hdr.nodeid)?;
@@ -549,14 +602,21 @@ impl Server {
             }
             OPEN => {
                 let arg = parse::<OpenIn>(body).ok_or(libc::EINVAL)?;
-                self.node(hdr.nodeid)?;
+                let node = self.node(hdr.nodeid)?;
                 if arg.flags as i32 & libc::O_ACCMODE != libc::O_RDONLY {
                     return Err(libc::EROFS);
                 }
-                let out = OpenOut {
+                let mut out = OpenOut {
                     open_flags: if self.keep_cache { FOPEN_KEEP_CACHE } else { 0 },
                     ..OpenOut::default()
                 };
+                if self.marked(&node.name, ".dio") {
+                    out.open_flags |= FOPEN_DIRECT_IO;
+                }
+                if self.passthrough && self.marked(&node.name, ".pt") {
+                    out.backing_id = self.backing(&node.name)?;
+                    out.open_flags |= FOPEN_PASSTHROUGH;
+                }
                 Ok(bytes(&out).to_vec())
             }
             OPENDIR => {
@@ -587,11 +647,82 @@ impl Server {
         }
     }
 
+    /// Whether SRCDIR/NAME`suffix` exists.
+    fn marked(&self, name: &OsStr, suffix: &str) -> bool {
+        let mut m = name.to_os_string();
+        m.push(suffix);
+        std::fs::symlink_metadata(self.src.join(m)).is_ok()
+    }
+
+    /// Registers the file READ would read NAME from as a backing file.
+    fn backing(&self, name: &OsStr) -> Result<i32, i32> {
+        let file = self.source(name)?;
+        let map = BackingMap {
+            fd: file.as_raw_fd(),
+            ..BackingMap::default()
+        };
+        // SAFETY: the ioctl reads a `struct fuse_backing_map`; the kernel
+        // takes its own reference to the file, so ours may close after.
+        let id = unsafe { libc::ioctl(self.dev.as_raw_fd(), DEV_IOC_BACKING_OPEN, &map) };
+        if id < 0 {
+            Err(errno())
+        } else {
+            Ok(id)
+        }
+    }
+
+    /// FUSE_NOTIFY_STORE of SRCDIR/NAME.alt into NAME's page cache; the
+    /// outcome goes to SRCDIR/.store-result.
+    fn store(&self, node: &Node) {
+        let mut alt = node.name.to_os_string();
+        alt.push(".alt");
+        let res = std::fs::read(self.src.join(alt))
+            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+            .and_then(|data| {
+                let arg = NotifyStoreOut {
+                    nodeid: node.attr.ino,
+                    offset: 0,
+                    size: u32::try_from(data.len()).map_err(|_| libc::EFBIG)?,
+                    padding: 0,
+                };
+                let len = size_of::<OutHeader>() + size_of::<NotifyStoreOut>() + data.len();
+                let hdr = OutHeader {
+                    len: u32::try_from(len).map_err(|_| libc::EFBIG)?,
+                    error: NOTIFY_STORE,
+                    unique: 0,
+                };
+                let mut msg = Vec::with_capacity(len);
+                msg.extend_from_slice(bytes(&hdr));
+                msg.extend_from_slice(bytes(&arg));
+                msg.extend_from_slice(&data);
+                (&self.dev)
+                    .write(&msg)
+                    .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+            });
+        let line = match res {
+            Ok(_) => "store ok\n".to_owned(),
+            Err(e) => format!("store errno {e}\n"),
+        };
+        if let Err(e) = std::fs::write(self.src.join(".store-result"), line) {
+            eprintln!("fuse-serve: .store-result: {e}");
+        }
+    }
+
     fn lookup(&self, parent: u64, body: &[u8]) -> Reply {
         if parent != ROOT_ID {
             return Err(libc::ENOTDIR);
         }
         let name = OsStr::from_bytes(cstr_bytes(body));
+        if let Some(target) = name.as_bytes().strip_suffix(b"@store") {
+            let target = OsStr::from_bytes(target);
+            let node = self
+                .nodes
+                .iter()
+                .find(|n| n.name == target)
+                .ok_or(libc::ENOENT)?;
+            self.store(node);
+            return Err(libc::ENOENT);
+        }
         let node = self
             .nodes
             .iter()
@@ -736,8 +867,17 @@ impl Server {
     }
 }
 
-/// INIT: protocol 7.x with no optional features.
-fn init(body: &[u8]) -> Reply {
+/// INIT: protocol 7.x with no optional features but passthrough, if
+/// OFFER_PASSTHROUGH and the kernel offers it. Returns the reply and
+/// whether passthrough is on.
+fn init(body: &[u8], offer_passthrough: bool) -> (Reply, bool) {
+    match init_reply(body, offer_passthrough) {
+        Ok((reply, passthrough)) => (Ok(reply), passthrough),
+        Err(e) => (Err(e), false),
+    }
+}
+
+fn init_reply(body: &[u8], offer_passthrough: bool) -> Result<(Vec<u8>, bool), i32> {
     let arg = parse::<InitIn>(body)
         .or_else(|| {
             // Kernels before 7.36 send only the first four fields.
@@ -757,17 +897,28 @@ fn init(body: &[u8]) -> Reply {
     };
     if arg.major > KERNEL_VERSION {
         // The kernel will send INIT again for our major version.
-        return Ok(bytes(&out).get(..8).unwrap_or_default().to_vec());
+        return Ok((bytes(&out).get(..8).unwrap_or_default().to_vec(), false));
     }
     out.minor = arg.minor.min(KERNEL_MINOR_VERSION);
     out.max_readahead = arg.max_readahead;
     out.max_write = MAX_WRITE;
     out.time_gran = 1;
+    let passthrough =
+        offer_passthrough && arg.flags & FUSE_INIT_EXT != 0 && arg.flags2 & FUSE_PASSTHROUGH2 != 0;
+    if passthrough {
+        out.flags |= FUSE_INIT_EXT;
+        out.flags2 |= FUSE_PASSTHROUGH2;
+        // Backing files on a filesystem that stacks on none.
+        out.max_stack_depth = 1;
+    }
     // Before 7.23 the reply is FUSE_COMPAT_22_INIT_OUT_SIZE bytes.
     let len = if out.minor < 23 {
         24
     } else {
         size_of::<InitOut>()
     };
-    Ok(bytes(&out).get(..len).unwrap_or_default().to_vec())
+    Ok((
+        bytes(&out).get(..len).unwrap_or_default().to_vec(),
+        passthrough,
+    ))
 }

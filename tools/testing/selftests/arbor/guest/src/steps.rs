@@ -13,8 +13,9 @@
 //! Descriptors are named: the `open-*` steps store one under NAME
 //! (replacing any open one; a failed open leaves NAME closed).
 //!
-//!   open-rw|open-wo|open-ro|open-direct:NAME:PATH
-//!                         O_RDWR, O_WRONLY, O_RDONLY, O_RDWR|O_DIRECT
+//!   open-rw|open-wo|open-ro|open-direct|open-ro-direct:NAME:PATH
+//!                         O_RDWR, O_WRONLY, O_RDONLY, O_RDWR|O_DIRECT,
+//!                         O_RDONLY|O_DIRECT
 //!   close:NAME
 //!   call:PATH             map PATH PROT_READ|PROT_EXEC, MAP_PRIVATE, call
 //!                         offset 0 as `extern "C" fn() -> i32`: `ret N`
@@ -66,6 +67,11 @@
 //!   pread-cmp:NAME:SRC:OFF:LEN
 //!                         pread LEN bytes at OFF and compare them with
 //!                         SRC's bytes there: `ok` if equal, `differs`
+//!   splice-cmp:NAME:SRC:OFF:LEN
+//!                         the same, the bytes spliced from OFF into a pipe
+//!   sendfile-cmp:NAME:SRC:OFF:LEN
+//!                         the same, the bytes sent with sendfile(2) from
+//!                         OFF into a memfd
 //!   write-under:PATH:DEV:OFF:SRC
 //!                         write SRC's bytes over PATH's at OFF on the
 //!                         block device DEV, at the blocks FIEMAP maps
@@ -106,6 +112,7 @@ const FORMS: &[(&str, &str)] = &[
     ("open-wo", "NAME:PATH"),
     ("open-ro", "NAME:PATH"),
     ("open-direct", "NAME:PATH"),
+    ("open-ro-direct", "NAME:PATH"),
     ("close", "NAME"),
     ("call", "PATH"),
     ("call-fd", "NAME"),
@@ -137,6 +144,8 @@ const FORMS: &[(&str, &str)] = &[
     ("touch", "PATH"),
     ("drop-caches", "N"),
     ("pread-cmp", "NAME:SRC:OFF:LEN"),
+    ("splice-cmp", "NAME:SRC:OFF:LEN"),
+    ("sendfile-cmp", "NAME:SRC:OFF:LEN"),
     ("write-under", "PATH:DEV:OFF:SRC"),
     ("race-writer", "PATH:SRC:LOOPS"),
     ("write-faulting", "PATH:SRC"),
@@ -211,7 +220,7 @@ enum Step {
     CallAt(String, usize),
     Touch(CString),
     DropCaches(u32),
-    PreadCmp(String, CString, i64, usize),
+    ReadCmp(ReadBy, String, CString, i64, usize),
     WriteUnder(CString, CString, u64, CString),
     RaceWriter(CString, CString, u32),
     WriteFaulting(CString, CString),
@@ -274,6 +283,7 @@ fn parse(text: &OsStr) -> Step {
         "open-wo" => open(libc::O_WRONLY),
         "open-ro" => open(libc::O_RDONLY),
         "open-direct" => open(libc::O_RDWR | libc::O_DIRECT),
+        "open-ro-direct" => open(libc::O_RDONLY | libc::O_DIRECT),
         "close" => Step::Close(w.name(0)),
         "call" => Step::Call(w.path(0)),
         "call-fd" => Step::CallFd(w.name(0)),
@@ -304,7 +314,17 @@ fn parse(text: &OsStr) -> Step {
         "call-at" => Step::CallAt(w.name(0), w.num(1)),
         "touch" => Step::Touch(w.path(0)),
         "drop-caches" => Step::DropCaches(w.num(0)),
-        "pread-cmp" => Step::PreadCmp(w.name(0), w.path(1), w.num(2), w.num(3)),
+        "pread-cmp" | "splice-cmp" | "sendfile-cmp" => Step::ReadCmp(
+            match op {
+                "pread-cmp" => ReadBy::Pread,
+                "splice-cmp" => ReadBy::Splice,
+                _ => ReadBy::Sendfile,
+            },
+            w.name(0),
+            w.path(1),
+            w.num(2),
+            w.num(3),
+        ),
         "write-faulting" => Step::WriteFaulting(w.path(0), w.path(1)),
         "write-under" => Step::WriteUnder(w.path(0), w.path(1), w.num(2), w.path(3)),
         "race-writer" => {
@@ -617,13 +637,49 @@ fn write_under(path: &CStr, dev: &CStr, off: u64, src: &CStr) -> Result<Res, Err
     Ok(Res::Ok)
 }
 
-fn pread_cmp(fd: RawFd, src: &CStr, off: i64, len: usize) -> Result<Res, Errno> {
+/// How a `*-cmp` step reads a file's bytes.
+#[derive(Clone, Copy)]
+enum ReadBy {
+    Pread,
+    /// splice(2) into a pipe, then read(2) from the pipe.
+    Splice,
+    /// sendfile(2) into a memfd, then pread(2) from the memfd.
+    Sendfile,
+}
+
+/// Reads LEN bytes of FD at OFF as BY says, and compares them with SRC's.
+fn read_cmp(by: ReadBy, fd: RawFd, src: &CStr, off: i64, len: usize) -> Result<Res, Errno> {
     let want = read_file(src)?;
     let start = usize::try_from(off).map_err(|_| libc::EINVAL)?;
     let want = want.get(start..start + len).ok_or(libc::EINVAL)?;
     let mut got = vec![0u8; len];
-    // SAFETY: `got` is writable for `len` bytes.
-    let n = cvt(unsafe { libc::pread(fd, got.as_mut_ptr().cast(), len, off) })?;
+    let n = match by {
+        // SAFETY: `got` is writable for `len` bytes.
+        ReadBy::Pread => cvt(unsafe { libc::pread(fd, got.as_mut_ptr().cast(), len, off) })?,
+        ReadBy::Splice => {
+            let (pr, pw) = pipe()?;
+            let mut at = off;
+            // SAFETY: open descriptors; `at` is a writable offset; the pipe
+            // (64 KiB) holds `len` bytes, as the steps use it.
+            let n = cvt(unsafe {
+                libc::splice(fd, &mut at, pw.as_raw_fd(), std::ptr::null_mut(), len, 0)
+            })?;
+            let n = usize::try_from(n).map_err(|_| libc::EINVAL)?;
+            // SAFETY: `got` is writable for `len` >= `n` bytes.
+            cvt(unsafe { libc::read(pr.as_raw_fd(), got.as_mut_ptr().cast(), n) })?
+        }
+        ReadBy::Sendfile => {
+            // SAFETY: a NUL-terminated name; memfd_create(2) returns a new
+            // descriptor.
+            let m = owned(unsafe { libc::memfd_create(c"sendfile".as_ptr(), 0) })?;
+            let mut at = off;
+            // SAFETY: open descriptors; `at` is a writable offset.
+            let n = cvt(unsafe { libc::sendfile(m.as_raw_fd(), fd, &mut at, len) })?;
+            let n = usize::try_from(n).map_err(|_| libc::EINVAL)?;
+            // SAFETY: `got` is writable for `len` >= `n` bytes.
+            cvt(unsafe { libc::pread(m.as_raw_fd(), got.as_mut_ptr().cast(), n, 0) })?
+        }
+    };
     let n = usize::try_from(n).map_err(|_| libc::EINVAL)?;
     Ok(if got.get(..n) == Some(want) {
         Res::Ok
@@ -1374,9 +1430,14 @@ fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>, started:
                 .map(|()| Res::Ok)
                 .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)),
         ),
-        Step::PreadCmp(name, src, off, len) => report(
-            "pread-cmp",
-            fds.get(name).and_then(|fd| pread_cmp(fd, src, *off, *len)),
+        Step::ReadCmp(by, name, src, off, len) => report(
+            match by {
+                ReadBy::Pread => "pread-cmp",
+                ReadBy::Splice => "splice-cmp",
+                ReadBy::Sendfile => "sendfile-cmp",
+            },
+            fds.get(name)
+                .and_then(|fd| read_cmp(*by, fd, src, *off, *len)),
         ),
         Step::WriteUnder(path, dev, off, src) => {
             report("write-under", write_under(path, dev, *off, src))
