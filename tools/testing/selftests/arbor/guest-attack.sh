@@ -176,7 +176,7 @@ touch $F/eio.eio
 arbor-guest setxattr $F/eio security.arbor $X/code-good.sig
 # The readpage gate's files: each its own inode, whose second page the
 # server changes when it switches.
-for g in gate1 gate2 gate3 gate4 gate5 gate6 gate7 gate8 gate9 gate10 gate11 gate12; do
+for g in gate1 gate2 gate3 gate4 gate5 gate6 gate7 gate8 gate9 gate10 gate11 gate12 gate13; do
 	cp $X/gate-good $F/$g
 	cp $X/gate-bad $F/$g.alt
 	arbor-guest setxattr $F/$g security.arbor $X/gate-good.sig
@@ -277,6 +277,14 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 	attack "pages: passthrough to a backing file cannot read or map a checked file" \
 		"open-ro ok; call-fd errno 1; pread-cmp errno 1; splice-cmp errno 1" \
 		open-ro:f:$FM/gate8 call-fd:f pread-cmp:f:$X/gate-good:0:4096 splice-cmp:f:$X/gate-good:0:4096
+	# A server that reports another size than the one appraised, serving
+	# the same bytes: every page of the file is refused, and the file.
+	attack "pages: a size the server changes refuses every page" \
+		"call ret 42; open-ro ok; pread-cmp ok; touch ok; stat-sync size $(($(wc -c < $X/gate-good) + 4096)); pread-cmp errno 5; call errno 13" \
+		call:$FM/gate13 open-ro:f:$FM/gate13 pread-cmp:f:$X/gate-good:0:4096 touch:$F/gate13.grow \
+		stat-sync:$FM/gate13 pread-cmp:f:$X/gate-good:0:4096 call:$FM/gate13
+	has_record "pages: ... with an audit record (cause=size_changed)" /tmp/attack-audit.log \
+		"op=appraise cause=size_changed func=read mode=enforcing .* path=\"$FM/gate13\" .* offset=0 res=0"
 	# The same through exec: the program's entry, in page 0, jumps to
 	# page 20. Run again after the server changed page 20, it is refused:
 	# FUSE reports no change attribute, so exec hashes the file again,

@@ -4,7 +4,7 @@
 //!
 //! The mounted filesystem is flat: its root holds one regular file per
 //! regular file NAME in SRCDIR (names starting with `.` or ending in
-//! `.alt`, `.eio`, `.dio` or `.pt` are left out), numbered 2, 3, ... in
+//! `.alt`, `.eio`, `.dio`, `.pt` or `.grow` are left out), numbered 2, 3, ... in
 //! sorted name order. The set
 //! of names and every attribute (size, times) are taken once at startup
 //! and never change afterwards, whatever happens to the source files; the
@@ -14,15 +14,17 @@
 //! Data is read from the source at each READ: from SRCDIR/NAME.alt if
 //! SRCDIR/.switch and NAME.alt exist at that moment, otherwise from
 //! SRCDIR/NAME; they fail with EIO while SRCDIR/.switch and SRCDIR/NAME.eio
-//! exist. Reads stop at the size seen at startup; a source that has
-//! become shorter is padded with zero bytes, so the kernel never sees the
-//! file change size. OPEN replies carry no flags (the kernel drops the
+//! exist. Reads stop at the size seen at startup (but see `.grow` below);
+//! a source that has become shorter is padded with zero bytes, so the
+//! kernel never sees the file change size. OPEN replies carry no flags (the kernel drops the
 //! file's page cache at each open) unless `keep-cache` is given, which
 //! sets FOPEN_KEEP_CACHE. GETXATTR and LISTXATTR pass through to
 //! SRCDIR/NAME; anything that would modify the filesystem fails with
 //! EROFS; other requests get ENOSYS.
 //!
 //! What a hostile server can do besides, on request:
+//! - while SRCDIR/NAME.grow exists, NAME is 4096 bytes longer, zeros:
+//!   in LOOKUP and GETATTR replies, and to READ;
 //! - while SRCDIR/NAME.dio exists, OPEN of NAME sets FOPEN_DIRECT_IO (the
 //!   kernel is to read around its page cache);
 //! - while SRCDIR/NAME.pt exists, OPEN of NAME sets FOPEN_PASSTHROUGH, with
@@ -379,7 +381,7 @@ fn scan(src: &Path) -> std::io::Result<Vec<Node>> {
         let name = entry?.file_name();
         let b = name.as_bytes();
         if b.starts_with(b".")
-            || [&b".alt"[..], b".eio", b".dio", b".pt"]
+            || [&b".alt"[..], b".eio", b".dio", b".pt", b".grow"]
                 .iter()
                 .any(|s| b.ends_with(s))
         {
@@ -585,7 +587,18 @@ impl Server {
         if nodeid == ROOT_ID {
             return Ok(root_attr());
         }
-        self.node(nodeid).map(|n| n.attr)
+        self.node(nodeid).map(|n| self.reported(n))
+    }
+
+    /// The attributes reported for NODE: 4096 bytes more while NAME.grow
+    /// exists.
+    fn reported(&self, node: &Node) -> Attr {
+        let mut attr = node.attr;
+        if self.marked(&node.name, ".grow") {
+            attr.size += 4096;
+            attr.blocks = attr.size.div_ceil(512);
+        }
+        attr
     }
 
     fn handle(&self, hdr: &InHeader, body: &[u8]) -> Reply {
@@ -733,18 +746,18 @@ impl Server {
             generation: 0,
             entry_valid: VALID_SECS,
             attr_valid: VALID_SECS,
-            attr: node.attr,
+            attr: self.reported(node),
             ..EntryOut::default()
         };
         Ok(bytes(&out).to_vec())
     }
 
-    /// The bytes of the file at [offset, offset + size), cut at its size
-    /// at startup and zero-padded up to it.
+    /// The bytes of the file at [offset, offset + size), cut at the size
+    /// reported and zero-padded up to it.
     fn read(&self, nodeid: u64, body: &[u8]) -> Reply {
         let arg = parse::<ReadIn>(body).ok_or(libc::EINVAL)?;
         let node = self.node(nodeid)?;
-        let size = node.attr.size;
+        let size = self.reported(node).size;
         if arg.offset >= size {
             return Ok(Vec::new());
         }

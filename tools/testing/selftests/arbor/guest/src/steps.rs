@@ -62,6 +62,8 @@
 //!                         of mapping KEY: `ret N` (N & 255), or `status
 //!                         N` if the child was killed (128 + signal)
 //!   touch:PATH            create PATH (empty) if it does not exist
+//!   stat-sync:PATH        statx(PATH) with AT_STATX_FORCE_SYNC (the size
+//!                         asked of the filesystem's server): `size N`
 //!   drop-caches:N         write N to /proc/sys/vm/drop_caches (1: drop
 //!                         every clean page that no process maps)
 //!   pread-cmp:NAME:SRC:OFF:LEN
@@ -142,6 +144,7 @@ const FORMS: &[(&str, &str)] = &[
     ("map", "KEY:PATH"),
     ("call-at", "KEY:OFF"),
     ("touch", "PATH"),
+    ("stat-sync", "PATH"),
     ("drop-caches", "N"),
     ("pread-cmp", "NAME:SRC:OFF:LEN"),
     ("splice-cmp", "NAME:SRC:OFF:LEN"),
@@ -161,6 +164,8 @@ enum Res {
     Status(i32),
     /// Bytes read are not the ones expected.
     Differs,
+    /// A file's size.
+    Size(u64),
 }
 
 impl fmt::Display for Res {
@@ -173,6 +178,7 @@ impl fmt::Display for Res {
             Res::Out(None) => write!(f, "out -"),
             Res::Status(s) => write!(f, "status {s}"),
             Res::Differs => write!(f, "differs"),
+            Res::Size(n) => write!(f, "size {n}"),
         }
     }
 }
@@ -219,6 +225,7 @@ enum Step {
     Map(String, CString),
     CallAt(String, usize),
     Touch(CString),
+    StatSync(CString),
     DropCaches(u32),
     ReadCmp(ReadBy, String, CString, i64, usize),
     WriteUnder(CString, CString, u64, CString),
@@ -313,6 +320,7 @@ fn parse(text: &OsStr) -> Step {
         "map" => Step::Map(w.name(0), w.path(1)),
         "call-at" => Step::CallAt(w.name(0), w.num(1)),
         "touch" => Step::Touch(w.path(0)),
+        "stat-sync" => Step::StatSync(w.path(0)),
         "drop-caches" => Step::DropCaches(w.num(0)),
         "pread-cmp" | "splice-cmp" | "sendfile-cmp" => Step::ReadCmp(
             match op {
@@ -635,6 +643,22 @@ fn write_under(path: &CStr, dev: &CStr, off: u64, src: &CStr) -> Result<Res, Err
     // SAFETY: plain fsync(2).
     cvt(unsafe { libc::fsync(dev.as_raw_fd()) })?;
     Ok(Res::Ok)
+}
+
+fn stat_sync(path: &CStr) -> Result<Res, Errno> {
+    // SAFETY: `struct statx` is plain integers, so all zeroes is valid.
+    let mut st: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a writable `struct statx`.
+    cvt(unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            libc::AT_STATX_FORCE_SYNC,
+            libc::STATX_SIZE,
+            &mut st,
+        )
+    })?;
+    Ok(Res::Size(st.stx_size))
 }
 
 /// How a `*-cmp` step reads a file's bytes.
@@ -1424,6 +1448,7 @@ fn run(step: &Step, fds: &mut Fds, maps: &mut HashMap<String, Mapping>, started:
             )
             .map(|_| Res::Ok),
         ),
+        Step::StatSync(path) => report("stat-sync", stat_sync(path)),
         Step::DropCaches(n) => report(
             "drop-caches",
             std::fs::write("/proc/sys/vm/drop_caches", format!("{n}\n"))
