@@ -373,17 +373,23 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
         refused(inode, None, pos, "no_leaves");
         return Err(EIO);
     };
-    // The server reported a change not appraised yet: refused, but not an
-    // attack (the next use appraises the new version).
-    if kept.has_cookie && inode.change_attr() != kept.cookie.load(Ordering::Acquire) {
-        changed(inode, &kept.path, pos);
-        return Err(EIO);
-    }
-    // The server reports another size than the one appraised: the file
-    // changed there, unseen.
+    // Whether the server reported a change not appraised yet. A page that
+    // is not the content appraised is then refused, but it is not an
+    // attack (the next use appraises the new version). One that is, is
+    // that content: it is accepted, so that a change of metadata alone
+    // (chmod, an xattr) does not fail the reads of running programs.
+    let reported = kept.has_cookie && inode.change_attr() != kept.cookie.load(Ordering::Acquire);
+    let refuse = |offset: u64, cause: &'static str| {
+        if reported {
+            changed(inode, &kept.path, offset);
+        } else {
+            refused(inode, Some(&kept.path), offset, cause);
+        }
+        Err(EIO)
+    };
+    // Another size than the one appraised: the file changed there.
     if u64::try_from(inode.size()).ok() != Some(kept.size) {
-        refused(inode, Some(&kept.path), pos, "size_changed");
-        return Err(EIO);
+        return refuse(pos, "size_changed");
     }
     let hash = arbor.hash(kept.alg);
     let leaves = kept.leaves();
@@ -401,13 +407,7 @@ pub(crate) fn check_folio(inode: &Inode, folio: &Folio) -> Result {
                 Refused::NoLeaf => "no_leaf",
                 Refused::Hash(_) => "hash_failed",
             };
-            refused(
-                inode,
-                Some(&kept.path),
-                pos + (i * BLOCK_SIZE) as u64,
-                cause,
-            );
-            return Err(EIO);
+            return refuse(pos + (i * BLOCK_SIZE) as u64, cause);
         }
         if i + 1 < folio.nr_pages() {
             task::cond_resched();

@@ -386,6 +386,14 @@ pub(crate) fn refresh_pages(arbor: &Arbor, file: &File) -> Result {
             None => s.forget_change_cookie(),
         }
     }
+    let version = version(state, inode);
+    // Before any list is looked up (see `digest_lists::generation`).
+    let lists = digest_lists::generation();
+    // A version found untrusted already is not read again at every open
+    // (anyone who can open the file could make the client read it all).
+    if state.is_some_and(|s| s.verdict(version, lists, by) == Some(false)) {
+        return Ok(());
+    }
     let work = Work {
         measure: false,
         appraise: true,
@@ -397,9 +405,8 @@ pub(crate) fn refresh_pages(arbor: &Arbor, file: &File) -> Result {
         path: file.path(&mut pathbuf),
         func: Func::FileCheck,
         state,
-        version: version(state, inode),
-        // Before any list is looked up (see `digest_lists::generation`).
-        lists: digest_lists::generation(),
+        version,
+        lists,
         by,
         unseen_changes: cookie.is_none(),
         cookie,
@@ -805,7 +812,11 @@ fn evaluate(arbor: &Arbor, target: &Target<'_>, mut work: Work) -> Result<Evalua
         let signature = tree || template != Template::ImaNg;
         // A file trusted on a filesystem that cannot check its pages has
         // them checked as they are read (see `gate`): the leaves are kept.
-        let pages = work.appraise && gate::applies(file.data_inode(), check_pages_always);
+        // So has one whose pages are checked already (its mark stays, in
+        // permissive mode too): a new version needs its own leaves.
+        let pages = work.appraise
+            && (gate::applies(file.data_inode(), check_pages_always)
+                || file.data_inode().reads_checked());
         let wanted = Wanted {
             tree,
             content,

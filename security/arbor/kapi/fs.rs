@@ -405,8 +405,12 @@ impl Inode {
     /// folios without that lock, and checks the flag only once its folio
     /// is in). Fails with `EBUSY` if a folio cannot be dropped (dirty,
     /// under writeback), leaving the mapping as it was and `publish`
-    /// uncalled, or called but the mapping unmarked. Sleeps; no lock of the
-    /// inode may be held. The flag is never cleared once set.
+    /// uncalled, or called: then a mapping that was not marked is left
+    /// unmarked, and one that was stays marked (a folio that stayed came
+    /// in after the first emptying, with the flag set and the lock held:
+    /// none can, but for a writer, which the caller keeps out). Sleeps; no
+    /// lock of the inode may be held. Once a call succeeded, the flag is
+    /// never cleared.
     pub(crate) fn check_reads_after(&self, publish: impl FnOnce()) -> Result {
         let marked = self.reads_checked();
         // SAFETY: the inode is valid, and so is its `i_mapping`.

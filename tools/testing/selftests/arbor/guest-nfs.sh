@@ -226,7 +226,7 @@ expect_eq "changing while read: runs again once the server stops" "$(arbor-guest
 X=$T/attack
 dd if=$X/gate-bad of=/tmp/gate-bad-p1 bs=4096 skip=1 count=1 2>/dev/null
 dd if=$X/gate-good of=/tmp/gate-good-p1 bs=4096 skip=1 count=1 2>/dev/null
-for g in gate1 gate2 gate3 gate4 gate5 gate6; do
+for g in gate1 gate2 gate3 gate4 gate5 gate6 gate7; do
 	cp $X/gate-good $S/$g
 	arbor-guest setxattr $S/$g user.arbor $X/gate-good.sig
 done
@@ -255,6 +255,14 @@ expect_eq "nfs pages: a mapped program faulting in a changed page dies" \
 	"$(steps map:m:$C/gate2 write-under:$S/gate2:/dev/vdb:4096:/tmp/gate-bad-p1 drop-caches:1 \
 		call-at:m:4096 call-at:m:0)" \
 	"map ok; write-under ok; drop-caches ok; call-at status 135; call-at ret 42"
+# A change of attributes alone (here an xattr) moves the change
+# attribute: pages read after the client sees it are still the content
+# appraised, and read as such, by read() and by a running mapping.
+expect_eq "nfs pages: a change of attributes alone fails no read" \
+	"$(steps map:m:$C/gate7 open-ro:f:$C/gate7 pread-cmp:f:$X/gate-good:0:4096 \
+		setxattr:$S/gate7:user.bump:/tmp/bump1 stat-sync:$C/gate7 drop-caches:1 \
+		pread-cmp:f:$X/gate-good:4096:4096 call-at:m:4096 call-at:m:0)" \
+	"map ok; open-ro ok; pread-cmp ok; setxattr ok; stat-sync size $(wc -c < $X/gate-good); drop-caches ok; pread-cmp ok; call-at ret 43; call-at ret 42"
 # Every other way to read: O_DIRECT (which NFS otherwise sends to the
 # server), splice and sendfile read the checked page cache too.
 expect_eq "nfs pages: O_DIRECT, splice and sendfile: the changed page reads as EIO" \
@@ -314,7 +322,18 @@ done
 expect_eq "nfs: every hostile value was tried" "$n" 13
 
 # --- permissive mode: content and signature that disagree run, logged ---
+# A program whose pages were checked in enforcing mode stays checked; its
+# new version, signed (page 20 prints "howdy"), is checked against its
+# own hashes and runs.
+cp $T/attack/gate-elf-good $S/marked
+arbor-guest setxattr $S/marked user.arbor $T/attack/gate-elf-good.sig
+expect_eq "nfs pages: a program run in enforcing mode, its pages checked" \
+	"$(steps exec:$C/marked)" "exec out hello"
 echo 0 > $A/enforce
+cp $T/attack/gate-elf-new $S/marked
+arbor-guest setxattr $S/marked user.arbor $T/attack/gate-elf-new.sig
+expect_eq "permissive: the new signed version of a checked program runs" \
+	"$(steps exec:$C/marked)" "exec out howdy"
 serve loose v1 user.arbor $N/sig/prog-v1
 cat $N/bin/prog-v2 > $S/loose
 expect_eq "permissive: v2 under v1's signature runs" "$(arbor-guest exec $C/loose hello)" hello

@@ -285,6 +285,8 @@ PY
 }
 gate_elf "$x/gate-elf-good" hello 0
 gate_elf "$x/gate-elf-bad" pwned 66
+# A new version, signed too, for a server's reported update.
+gate_elf "$x/gate-elf-new" howdy 0
 chmod 755 "$x"/*
 # Both run here as described (on an x86-64 host), so that a test in the
 # guest that sees neither line knows the program did not run.
@@ -299,9 +301,10 @@ if [ "$(uname -m)" = x86_64 ]; then
 	done <<-EOF
 	good hello 0
 	bad pwned 66
+	new howdy 0
 	EOF
 fi
-for f in code-good script-good script-big gate-good gate-mid gate-elf-good; do
+for f in code-good script-good script-big gate-good gate-mid gate-elf-good gate-elf-new; do
 	sign "$x/$f" trusted "$x/$f.sig"
 done
 # ld.so loading programs itself: the host's dynamic loader and C library
