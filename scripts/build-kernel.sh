@@ -142,6 +142,6 @@ if ! "${KMAKE[@]}" "${clippy[@]}" bzImage > "$KBUILD_LOG" 2>&1; then
 	die "kernel build failed; see $KBUILD_LOG"
 fi
 # Diagnostics from arbor's own code (rustc, clippy, objtool, modpost).
-grep -E -A6 '^(warning|error)' "$KBUILD_LOG" | grep -q 'security/arbor' &&
+grep -E -A6 '^(warning|error)' "$KBUILD_LOG" | grep 'security/arbor' > /dev/null &&
 	grep -E -B2 -A12 '^(warning|error)' "$KBUILD_LOG" >&2 || true
 log "kernel: $BZIMAGE"

@@ -18,7 +18,7 @@ BINDGEN_VERSION=0.72.1
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'ok installed' > /dev/null || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing Debian packages: ${missing[*]}"
@@ -28,11 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v rustup >/dev/null || die "rustup not found: install Rust with rustup first (https://rustup.rs)"
-if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+if ! rustup component list --installed 2>/dev/null | grep '^rust-src' > /dev/null; then
 	log "adding rustup component rust-src"
 	rustup component add rust-src
 fi
-if ! bindgen --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
+if ! bindgen --version 2>/dev/null | grep " $BINDGEN_VERSION\$" > /dev/null; then
 	log "installing bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked "bindgen-cli@$BINDGEN_VERSION"
 fi

@@ -166,7 +166,7 @@ if [ -d $A ] && [ -z "${bench_measure_only:-}" ] && [ -f /bench/pages/data ]; th
 	cp /bench/pages/data $E/plain
 	arbor-guest setxattr $E/checked user.arbor /bench/pages/data.sig
 	e=$(nfs_export /export 2>&1)
-	[ "$e" = Y ] || { echo "bench failed: cannot export the disk over NFS: $e"; exit 1; }
+	[ "$e" = Y ] || { echo "bench failed: cannot export the tmpfs over NFS: $e"; exit 1; }
 	e=$(nfs_mount /net 2>&1)
 	[ "$e" = ok ] || { echo "bench failed: cannot mount the NFS export: $e"; exit 1; }
 	printf '%s\n' 'appraise func=MMAP_CHECK mask=^MAY_EXEC fsmagic=0x6969 appraise_by=signature|list|user_signature check_pages=always' \
