@@ -30,6 +30,8 @@ sign_copy() {
 # are the EACCES results, plus $hidden_refusals that the transcript cannot
 # show (a loader that reports a refused mapping as its own failure).
 hidden_refusals=0
+# steps STEP...: the helper's steps, their lines joined with "; ".
+steps() { arbor-guest steps "$@" | tr '\n' ';' | sed 's/;$//; s/;/; /g'; }
 attack() {
 	name=$1
 	want=$2
@@ -309,8 +311,7 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 		pread-cmp:f:$X/gate-good:4096:4096
 	rm $F/.switch
 	expect_eq "pages: without page checks, the changed program would run" \
-		"$(arbor-guest steps exec:$FM/gelf3 touch:$F/.switch drop-caches:1 exec:$FM/gelf3 |
-			tr '\n' ';' | sed 's/;$//; s/;/; /g')" \
+		"$(steps exec:$FM/gelf3 touch:$F/.switch drop-caches:1 exec:$FM/gelf3)" \
 		"exec out hello; touch ok; drop-caches ok; exec out pwned"
 	rm $F/.switch
 	rm -f $F/.store-result
@@ -318,7 +319,7 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 	# even while the cache holds the signed ones; the store puts the
 	# server's bytes in the cache; passthrough reads the backing file.)
 	expect_eq "pages: without page checks, every other way reads the changed page" \
-		"$(arbor-guest steps call:$FM/gate9 open-ro-direct:d:$FM/gate9 open-ro:f:$FM/gate9 \
+		"$(steps call:$FM/gate9 open-ro-direct:d:$FM/gate9 open-ro:f:$FM/gate9 \
 			call:$FM/gate10 open-ro:g:$FM/gate10 \
 			pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:g:$X/gate-good:4096:4096 \
 			call:$FM/gate11 open-ro:h:$FM/gate11 open-ro:s:$FM/gate11@store \
@@ -326,7 +327,7 @@ if [ "$(arbor-guest fuse-serve $FM $F)" = "fuse-serve ok" ]; then
 			pread-cmp:f:$X/gate-good:4096:4096 pread-cmp:d:$X/gate-good:4096:4096 \
 			pread-cmp:g:$X/gate-good:4096:4096 open-ro:p:$FM/gate12 drop-caches:1 \
 			splice-cmp:f:$X/gate-good:4096:4096 sendfile-cmp:f:$X/gate-good:4096:4096 \
-			pread-cmp:p:$X/gate-good:4096:4096 | tr '\n' ';' | sed 's/;$//; s/;/; /g')" \
+			pread-cmp:p:$X/gate-good:4096:4096)" \
 		"call ret 42; open-ro-direct ok; open-ro ok; call ret 42; open-ro ok; pread-cmp ok; pread-cmp ok; call ret 42; open-ro ok; open-ro errno 2; pread-cmp differs; touch ok; pread-cmp ok; pread-cmp differs; pread-cmp differs; open-ro ok; drop-caches ok; splice-cmp differs; sendfile-cmp differs; pread-cmp differs"
 	expect_eq "pages: without page checks, the store succeeds" "$(cat $F/.store-result 2>&1)" "store ok"
 	rm $F/.switch

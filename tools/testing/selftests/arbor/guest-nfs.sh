@@ -38,6 +38,8 @@ arbor-guest setxattr /bin/arbor-guest security.arbor $T/sig/arbor-guest
 
 # serve NAME PROG [ATTR VALUE_FILE]: the server gets a copy of prog-PROG
 # as $S/NAME, with ATTR set to the bytes of VALUE_FILE.
+# steps STEP...: the helper's steps, their lines joined with "; ".
+steps() { arbor-guest steps "$@" | tr '\n' ';' | sed 's/;$//; s/;/; /g'; }
 serve() {
 	if ! cp $N/bin/prog-$2 $S/$1 || ! chmod 755 $S/$1 ||
 		{ [ -n "$3" ] && ! arbor-guest setxattr $S/$1 $3 $4; }; then
@@ -170,8 +172,7 @@ expect_eq "change attribute: the policy without it loads again" \
 # attacker's code (returns 66) never runs.
 cp $T/attack/code-good $S/code
 arbor-guest setxattr $S/code user.arbor $T/attack/code-good.sig
-got=$(arbor-guest steps open-ro:f:$C/code call-fd:f open-rw:s:$S/code pwrite:s:$T/attack/code-bad:0 \
-	call-fd:f | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+got=$(steps open-ro:f:$C/code call-fd:f open-rw:s:$S/code pwrite:s:$T/attack/code-bad:0 call-fd:f)
 expect_eq "server rewrite under an open descriptor: mapping it again is refused" "$got" \
 	"open-ro ok; call-fd ret 42; open-rw ok; pwrite ok; call-fd errno $EACCES"
 
@@ -228,7 +229,6 @@ for g in gate1 gate2 gate3 gate4 gate5 gate6 gate7; do
 	cp $X/gate-good $S/$g
 	arbor-guest setxattr $S/$g user.arbor $X/gate-good.sig
 done
-steps() { arbor-guest steps "$@" | tr '\n' ';' | sed 's/;$//; s/;/; /g'; }
 page_records() {
 	dmesg | grep 'type=1800 ' | grep -c "op=appraise cause=$1 .* path=\"$C/$2\" .* offset=4096 "
 }

@@ -662,9 +662,14 @@ impl Server {
 
     /// Whether SRCDIR/NAME`suffix` exists.
     fn marked(&self, name: &OsStr, suffix: &str) -> bool {
-        let mut m = name.to_os_string();
-        m.push(suffix);
-        std::fs::symlink_metadata(self.src.join(m)).is_ok()
+        std::fs::symlink_metadata(self.sibling(name, suffix)).is_ok()
+    }
+
+    /// SRCDIR/NAME`suffix`.
+    fn sibling(&self, name: &OsStr, suffix: &str) -> PathBuf {
+        let mut s = name.to_os_string();
+        s.push(suffix);
+        self.src.join(s)
     }
 
     /// Registers the file READ would read NAME from as a backing file.
@@ -687,9 +692,7 @@ impl Server {
     /// FUSE_NOTIFY_STORE of SRCDIR/NAME.alt into NAME's page cache; the
     /// outcome goes to SRCDIR/.store-result.
     fn store(&self, node: &Node) {
-        let mut alt = node.name.to_os_string();
-        alt.push(".alt");
-        let res = std::fs::read(self.src.join(alt))
+        let res = std::fs::read(self.sibling(&node.name, ".alt"))
             .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
             .and_then(|data| {
                 let arg = NotifyStoreOut {
@@ -782,14 +785,10 @@ impl Server {
     fn source(&self, name: &OsStr) -> Result<File, i32> {
         let os_err = |e: std::io::Error| e.raw_os_error().unwrap_or(libc::EIO);
         if std::fs::symlink_metadata(self.src.join(".switch")).is_ok() {
-            let mut eio = name.to_os_string();
-            eio.push(".eio");
-            if std::fs::symlink_metadata(self.src.join(eio)).is_ok() {
+            if self.marked(name, ".eio") {
                 return Err(libc::EIO);
             }
-            let mut alt = name.to_os_string();
-            alt.push(".alt");
-            match File::open(self.src.join(alt)) {
+            match File::open(self.sibling(name, ".alt")) {
                 Ok(f) => return Ok(f),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(os_err(e)),
